@@ -1,0 +1,1 @@
+"""The pure core of Kata Context: models, errors and rules (stdlib and attrs only)."""

@@ -1,0 +1,102 @@
+"""The typed errors of Kata Context: one hierarchy, mapped to HTTP once, at the edge."""
+
+from __future__ import annotations
+
+
+class KataError(Exception):
+    """Base class of every error the domain raises."""
+
+    title = "Kata Context error"
+
+
+class InvalidInput(KataError):
+    """A value breaks a domain rule (bad role, negative tokens, bad policy...)."""
+
+    title = "Invalid input"
+
+
+class ContextNotFound(KataError):
+    """No such context for this tenant (or it was deleted)."""
+
+    title = "Context not found"
+
+    def __init__(self, context_id: str) -> None:
+        super().__init__(f"context {context_id!r} not found")
+        self.context_id = context_id
+
+
+class EmptyBatch(InvalidInput):
+    """An append carried no entries."""
+
+    title = "Empty batch"
+
+    def __init__(self) -> None:
+        super().__init__("an append needs at least one entry")
+
+
+class VersionConflict(KataError):
+    """expected_version does not match the context's head."""
+
+    title = "Version conflict"
+
+    def __init__(self, *, expected: int, current: int) -> None:
+        super().__init__(f"expected version {expected}, but the head is {current}")
+        self.expected = expected
+        self.current = current
+
+
+class IdempotencyKeyReused(KataError):
+    """An idempotency key was sent again with a different payload."""
+
+    title = "Idempotency key reused"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"idempotency key {key!r} was already used with a different payload")
+        self.key = key
+
+
+class VersionOutOfRange(KataError):
+    """A version outside 0..head was asked for (time travel or fork)."""
+
+    title = "Version out of range"
+
+    def __init__(self, *, version: int, head: int) -> None:
+        super().__init__(f"version {version} is outside 0..{head}")
+        self.version = version
+        self.head = head
+
+
+class BudgetTooSmall(KataError):
+    """The pinned entries (and summary) alone do not fit the budget."""
+
+    title = "Budget too small"
+
+    def __init__(self, *, needed: int, available: int) -> None:
+        super().__init__(
+            f"pinned entries need {needed} tokens but only {available} are available"
+        )
+        self.needed = needed
+        self.available = available
+
+
+class DimensionMismatch(InvalidInput):
+    """An embedding's dimension differs from the deployment's."""
+
+    title = "Embedding dimension mismatch"
+
+    def __init__(self, *, expected: int, got: int) -> None:
+        super().__init__(f"embedding has {got} dimensions, this deployment uses {expected}")
+        self.expected = expected
+        self.got = got
+
+
+class NothingToCompact(KataError):
+    """Compaction was asked for but the active history is too short to summarize."""
+
+    title = "Nothing to compact"
+
+
+class Unauthorized(KataError):
+    """Missing, unknown or revoked API key."""
+
+    title = "Unauthorized"

@@ -1,0 +1,276 @@
+"""The model: contexts, entries (versions), policies, and the values rules return."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from domain.errors import InvalidInput
+
+JSONObject = Mapping[str, Any]
+
+MAX_BUDGET = 2_000_000
+
+
+class Role(str, enum.Enum):
+    """Who said an entry."""
+
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+
+
+class EntryKind(str, enum.Enum):
+    """A message appended by a client, or a summary written by compaction."""
+
+    MESSAGE = "message"
+    SUMMARY = "summary"
+
+
+class TokenSource(str, enum.Enum):
+    """Where an entry's token count came from; `estimated` means approximate."""
+
+    CLIENT = "client"
+    COUNTED = "counted"
+    ESTIMATED = "estimated"
+
+
+def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return dict(value or {})
+
+
+def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise InvalidInput(f"{attr.name} must be at least 1, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class ContentPart:
+    """One structured content part: `text`, or any other typed part kept as JSON."""
+
+    type: str
+    text: str | None = None
+    data: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+
+
+Content = str | tuple[ContentPart, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ToolCall:
+    """A tool call made by an assistant entry; `arguments` is the JSON text."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+
+@attrs.frozen(kw_only=True)
+class VersionRange:
+    """An inclusive range of versions, first..last."""
+
+    first: int
+    last: int
+
+    @property
+    def size(self) -> int:
+        """How many versions the range holds."""
+        return self.last - self.first + 1
+
+
+@attrs.frozen(kw_only=True)
+class Message:
+    """What a client sends to append: a message, before it gets a version."""
+
+    role: Role = attrs.field(converter=Role)
+    content: Content = ""
+    name: str | None = None
+    tool_calls: tuple[ToolCall, ...] = attrs.field(default=(), converter=tuple)
+    tool_call_id: str | None = None
+    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    token_count: int | None = None
+    pinned: bool = False
+    embedding: tuple[float, ...] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.token_count is not None and self.token_count < 1:
+            raise InvalidInput(f"token_count must be at least 1, got {self.token_count}")
+        if self.tool_calls and self.role is not Role.ASSISTANT:
+            raise InvalidInput("only assistant entries carry tool_calls")
+        if self.role is Role.TOOL and not self.tool_call_id:
+            raise InvalidInput("a tool entry needs the tool_call_id it answers")
+        if self.role is not Role.TOOL and self.tool_call_id:
+            raise InvalidInput("only tool entries carry a tool_call_id")
+
+
+@attrs.frozen(kw_only=True)
+class EntryDraft:
+    """An entry ready to store: counted, not yet versioned."""
+
+    role: Role
+    content: Content
+    name: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    token_count: int = attrs.field(validator=_positive)
+    token_source: TokenSource = TokenSource.COUNTED
+    pinned: bool = False
+    embedding: tuple[float, ...] | None = None
+    kind: EntryKind = EntryKind.MESSAGE
+    covers: VersionRange | None = None
+
+    @property
+    def is_pin(self) -> bool:
+        """Pinned entries (system messages or marked pinned) are always in the window."""
+        return self.kind is EntryKind.MESSAGE and (self.pinned or self.role is Role.SYSTEM)
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """A stored, immutable version of a context."""
+
+    version: int
+    role: Role
+    content: Content
+    name: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    token_count: int = attrs.field(validator=_positive)
+    token_source: TokenSource = TokenSource.COUNTED
+    pinned: bool = False
+    embedding: tuple[float, ...] | None = None
+    kind: EntryKind = EntryKind.MESSAGE
+    covers: VersionRange | None = None
+    created_at: datetime
+
+    @property
+    def is_pin(self) -> bool:
+        """Pinned entries (system messages or marked pinned) are always in the window."""
+        return self.kind is EntryKind.MESSAGE and (self.pinned or self.role is Role.SYSTEM)
+
+    @property
+    def is_summary(self) -> bool:
+        """True for a compaction summary."""
+        return self.kind is EntryKind.SUMMARY
+
+    @property
+    def text(self) -> str:
+        """The entry's plain text: its text parts joined, for search and summaries."""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text for p in self.content if p.text)
+
+
+def entry_from_draft(draft: EntryDraft, *, version: int, created_at: datetime) -> Entry:
+    """The stored entry a draft becomes at `version`."""
+    return Entry(
+        version=version,
+        created_at=created_at,
+        **{f.name: getattr(draft, f.name) for f in attrs.fields(EntryDraft)},
+    )
+
+
+def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
+    if not 1 <= inst.budget <= MAX_BUDGET:
+        raise InvalidInput(f"budget must be within 1..{MAX_BUDGET}, got {inst.budget}")
+    if not 0 <= inst.reserve < inst.budget:
+        raise InvalidInput("reserve must be at least 0 and below the budget")
+    if not 0 < inst.threshold <= 1:
+        raise InvalidInput("threshold must be in (0, 1]")
+    if inst.keep_recent < 0:
+        raise InvalidInput("keep_recent must be at least 0")
+    if not 1 <= inst.summary_tokens < inst.budget:
+        raise InvalidInput("summary_tokens must be at least 1 and below the budget")
+    if not 0 <= inst.relevant_share <= 1:
+        raise InvalidInput("relevant_share must be in [0, 1]")
+    if not 0 <= inst.neighbours <= 4:
+        raise InvalidInput("neighbours must be within 0..4")
+    if not inst.encoding:
+        raise InvalidInput("encoding must be named")
+
+
+@attrs.frozen(kw_only=True)
+class Policy:
+    """A context's window and compaction policy."""
+
+    budget: int = attrs.field(default=8000, validator=_check_policy)
+    reserve: int = 0
+    threshold: float = 0.8
+    keep_recent: int = 10
+    encoding: str = "cl100k_base"
+    enabled: bool = False
+    summary_tokens: int = 512
+    relevant_share: float = 0.5
+    neighbours: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """A versioned conversation history owned by one tenant."""
+
+    id: str
+    tenant_id: str
+    name: str
+    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    policy: Policy = Policy()
+    parent_id: str | None = None
+    fork_version: int | None = None
+    head_version: int = 0
+    token_total: int = 0
+    compacted_through: int = 0
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def entry_count(self) -> int:
+        """Versions are gapless, so the head is the number of entries."""
+        return self.head_version
+
+
+@attrs.frozen(kw_only=True)
+class ContextChanges:
+    """A partial update of a context: None leaves a field as it is."""
+
+    name: str | None = None
+    metadata: JSONObject | None = None
+    policy: Policy | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AppendResult:
+    """What an append wrote: versions first..last, and the new head."""
+
+    context_id: str
+    first_version: int
+    last_version: int
+    head_version: int
+    token_count: int
+    replayed: bool = False
+
+
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page of a listing, with the cursor of the next page (None at the end)."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SearchHit:
+    """An entry found by similarity, with its cosine similarity."""
+
+    context_id: str
+    entry: Entry
+    score: float

@@ -1,0 +1,26 @@
+"""How a message is measured in tokens: its text plus the chat format's framing."""
+
+from __future__ import annotations
+
+from domain.model import Message
+
+# OpenAI's chat format spends about 3 tokens framing each message and 1 for a name.
+FRAMING_TOKENS = 3
+NAME_TOKENS = 1
+
+
+def message_text(message: Message) -> str:
+    """The text a tokenizer counts for a message: content, then any tool calls."""
+    if isinstance(message.content, str):
+        parts = [message.content]
+    else:
+        parts = [p.text for p in message.content if p.text]
+    for call in message.tool_calls:
+        parts.append(call.name)
+        parts.append(call.arguments)
+    return "\n".join(parts)
+
+
+def framing_tokens(message: Message) -> int:
+    """Tokens the chat format adds around a message, beyond its text."""
+    return FRAMING_TOKENS + (NAME_TOKENS if message.name else 0)

@@ -1,0 +1,50 @@
+"""Versioning rules: gapless heads, optimistic concurrency, idempotency, time travel, forks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from domain.errors import EmptyBatch, VersionConflict, VersionOutOfRange
+from domain.model import EntryDraft
+
+
+def check_expected_version(expected: int | None, head: int) -> None:
+    """An expected_version other than the head is a conflict carrying the head."""
+    if expected is not None and expected != head:
+        raise VersionConflict(expected=expected, current=head)
+
+
+def versions_after(head: int, count: int) -> range:
+    """The versions an append of `count` entries onto `head` receives: head+1..head+count."""
+    if count < 1:
+        raise EmptyBatch()
+    return range(head + 1, head + count + 1)
+
+
+def check_version(version: int, head: int) -> None:
+    """Time travel and forks accept versions 0..head only."""
+    if not 0 <= version <= head:
+        raise VersionOutOfRange(version=version, head=head)
+
+
+def _plain(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {k: _plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, (int, float, str)):
+        return value.value
+    return value
+
+
+def batch_fingerprint(drafts: Sequence[EntryDraft]) -> str:
+    """A stable digest of an append's payload: a reused idempotency key must match it."""
+    canonical = json.dumps([_plain(d) for d in drafts], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,168 @@
+"""The token-budget window: a pure function from candidates to an explainable window."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from domain.errors import BudgetTooSmall, InvalidInput
+from domain.model import Entry, Role, TokenSource, VersionRange
+
+
+class Reason(str, enum.Enum):
+    """Why an entry is in the window."""
+
+    PINNED = "pinned"
+    SUMMARY = "summary"
+    RELEVANT = "relevant"
+    RECENT = "recent"
+
+
+@attrs.frozen(kw_only=True)
+class ScoredEntry:
+    """An older entry found relevant to the query, with its fused score."""
+
+    entry: Entry
+    score: float
+
+
+@attrs.frozen(kw_only=True)
+class WindowCandidates:
+    """What an adapter hands the window rule: bounded, whatever the history's length.
+
+    `tail` is the newest eligible entries (not pins, not summaries, after the summary's
+    range), chronological; it holds at least every entry that could fit the budget.
+    `groups` maps a relevant entry's version to the tool-call group or neighbours that
+    must travel with it (issue: query-aware windows).
+    """
+
+    head_version: int
+    compacted_through: int = 0
+    pins: tuple[Entry, ...] = ()
+    summary: Entry | None = None
+    tail: tuple[Entry, ...] = ()
+    relevant: tuple[ScoredEntry, ...] = ()
+    companions: tuple[Entry, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class WindowEntry:
+    """One entry of a window, with the reason it is there (and its score if relevant)."""
+
+    entry: Entry
+    reason: Reason
+    score: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Window:
+    """The chosen window: entries in order, the tokens they use, and what was left out."""
+
+    entries: tuple[WindowEntry, ...]
+    tokens: int
+    budget: int
+    reserve: int
+    head_version: int
+    omitted_count: int
+    omitted: tuple[VersionRange, ...]
+    summary_covers: VersionRange | None
+    approximate: bool
+
+    @property
+    def available(self) -> int:
+        """Tokens the window may use: budget minus the reply's reserve."""
+        return self.budget - self.reserve
+
+    @property
+    def versions(self) -> VersionRange | None:
+        """The first and last version the window holds."""
+        if not self.entries:
+            return None
+        vs = [w.entry.version for w in self.entries]
+        return VersionRange(first=min(vs), last=max(vs))
+
+
+def recent_suffix(tail: Sequence[Entry], available: int) -> list[Entry]:
+    """The longest suffix of `tail` that fits, never opening on an orphaned tool result.
+
+    An entry belongs when it *starts* inside the budget: the suffix it opens fits whole.
+    """
+    used = 0
+    start = len(tail)
+    while start > 0 and used + tail[start - 1].token_count <= available:
+        start -= 1
+        used += tail[start].token_count
+    kept = list(tail[start:])
+    # Its call was cut: a leading tool result cannot be sent without it.
+    while kept and kept[0].role is Role.TOOL:
+        kept.pop(0)
+    return kept
+
+
+def omitted_ranges(first: int, last: int, included: Iterable[int]) -> tuple[VersionRange, ...]:
+    """The ranges of versions first..last that are not in `included`."""
+    ranges: list[VersionRange] = []
+    cursor = first
+    for v in sorted(set(included)):
+        if v < cursor or v > last:
+            continue
+        if v > cursor:
+            ranges.append(VersionRange(first=cursor, last=v - 1))
+        cursor = v + 1
+    if cursor <= last:
+        ranges.append(VersionRange(first=cursor, last=last))
+    return tuple(ranges)
+
+
+def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0) -> Window:
+    """Pins first, then the summary, then the most recent entries that fit, in order."""
+    if budget < 1 or not 0 <= reserve < budget:
+        raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
+    available = budget - reserve
+    pin_tokens = sum(e.token_count for e in candidates.pins)
+    if pin_tokens > available:
+        raise BudgetTooSmall(needed=pin_tokens + reserve, available=budget)
+    chosen = [WindowEntry(entry=e, reason=Reason.PINNED) for e in candidates.pins]
+    used = pin_tokens
+    summary = candidates.summary
+    if summary is not None and used + summary.token_count <= available:
+        chosen.append(WindowEntry(entry=summary, reason=Reason.SUMMARY))
+        used += summary.token_count
+    recent = recent_suffix(candidates.tail, available - used)
+    chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
+    used += sum(e.token_count for e in recent)
+    return _finish(candidates, chosen, used=used, budget=budget, reserve=reserve)
+
+
+def _finish(
+    candidates: WindowCandidates,
+    chosen: list[WindowEntry],
+    *,
+    used: int,
+    budget: int,
+    reserve: int,
+) -> Window:
+    """Order the chosen entries and account for what was left out."""
+    pins = [w for w in chosen if w.reason is Reason.PINNED]
+    rest = sorted((w for w in chosen if w.reason is not Reason.PINNED), key=_order)
+    included = [w.entry.version for w in chosen]
+    omitted = omitted_ranges(candidates.compacted_through + 1, candidates.head_version, included)
+    summary = candidates.summary
+    return Window(
+        entries=tuple(pins + rest),
+        tokens=used,
+        budget=budget,
+        reserve=reserve,
+        head_version=candidates.head_version,
+        omitted_count=sum(r.size for r in omitted),
+        omitted=omitted,
+        summary_covers=summary.covers if summary is not None else None,
+        approximate=any(w.entry.token_source is TokenSource.ESTIMATED for w in chosen),
+    )
+
+
+def _order(w: WindowEntry) -> tuple[int, int]:
+    # The summary speaks for older versions, so it leads whatever follows it.
+    return (0 if w.reason is Reason.SUMMARY else 1, w.entry.version)

@@ -1,0 +1,303 @@
+"""The in-process engine: the use cases, over whatever adapters the caller chose."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from domain import compaction, versioning
+from domain.errors import DimensionMismatch, InvalidInput, NothingToCompact, VersionConflict
+from domain.model import (
+    AppendResult,
+    Context,
+    ContextChanges,
+    Entry,
+    EntryDraft,
+    Message,
+    Page,
+    Policy,
+    SearchHit,
+    TokenSource,
+)
+from domain.tokens import framing_tokens, message_text
+from domain.window import Window, select_window
+from ports.clock import Clock, IdGenerator
+from ports.embedder import Embedder
+from ports.store import ContextStore
+from ports.summarizer import Summarizer
+from ports.tokens import TokenCounter
+
+MAX_BATCH = 1000
+MAX_PAGE = 1000
+
+
+@attrs.frozen(kw_only=True)
+class CompactionResult:
+    """A compaction that happened: the summary's version and its figures."""
+
+    append: AppendResult
+    summary: EntryDraft
+
+
+@attrs.define(kw_only=True)
+class Engine:
+    """Kata Context's use cases. Sync by design: see the README's design notes."""
+
+    store: ContextStore
+    tokens: TokenCounter
+    summarizer: Summarizer
+    clock: Clock
+    ids: IdGenerator
+    embedder: Embedder | None = None
+    dimension: int = 1536
+
+    # -- contexts ---------------------------------------------------------------
+
+    def create_context(
+        self,
+        tenant_id: str,
+        *,
+        name: str = "",
+        metadata: dict[str, Any] | None = None,
+        policy: Policy | None = None,
+    ) -> Context:
+        """A new, empty context for the tenant."""
+        now = self.clock.now()
+        context = Context(
+            id=self.ids.new_id(),
+            tenant_id=tenant_id,
+            name=name,
+            metadata=metadata or {},
+            policy=policy or Policy(),
+            created_at=now,
+            updated_at=now,
+        )
+        return self.store.create_context(context)
+
+    def get_context(self, tenant_id: str, context_id: str) -> Context:
+        """The context with its head and totals."""
+        return self.store.get_context(tenant_id, context_id)
+
+    def list_contexts(
+        self, tenant_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Context]:
+        """The tenant's contexts, a page at a time."""
+        _check_limit(limit)
+        return self.store.list_contexts(tenant_id, limit=limit, cursor=cursor)
+
+    def update_context(
+        self, tenant_id: str, context_id: str, changes: ContextChanges
+    ) -> Context:
+        """Rename, or replace metadata or policy."""
+        return self.store.update_context(tenant_id, context_id, changes, now=self.clock.now())
+
+    def delete_context(self, tenant_id: str, context_id: str) -> None:
+        """Soft delete: history is kept but the context answers as missing."""
+        self.store.delete_context(tenant_id, context_id, now=self.clock.now())
+
+    # -- the version log ----------------------------------------------------------
+
+    def append(
+        self,
+        tenant_id: str,
+        context_id: str,
+        messages: Sequence[Message],
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        """Append a batch all-or-nothing as versions head+1..head+n."""
+        if not messages:
+            versioning.versions_after(0, 0)
+        if len(messages) > MAX_BATCH:
+            raise InvalidInput(f"at most {MAX_BATCH} entries per append, got {len(messages)}")
+        context = self.store.get_context(tenant_id, context_id)
+        drafts = self._drafts(messages, encoding=context.policy.encoding)
+        fingerprint = versioning.batch_fingerprint(drafts) if idempotency_key else None
+        result = self.store.append(
+            tenant_id,
+            context_id,
+            drafts,
+            now=self.clock.now(),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
+        if context.policy.enabled and not result.replayed:
+            self._compact_if_due(tenant_id, context_id, context.policy)
+        return result
+
+    def entries(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        at: int | None = None,
+    ) -> Page[Entry]:
+        """Entries after a version cursor, as of version `at` (time travel) or the head."""
+        _check_limit(limit)
+        return self.store.read_entries(tenant_id, context_id, after=after, limit=limit, at=at)
+
+    def state_at(self, tenant_id: str, context_id: str, version: int) -> tuple[Entry, ...]:
+        """The whole state at `version`: entries 1..version."""
+        out: list[Entry] = []
+        after = 0
+        while True:
+            page = self.store.read_entries(
+                tenant_id, context_id, after=after, limit=MAX_PAGE, at=version
+            )
+            out.extend(page.items)
+            if page.next_cursor is None or not page.items:
+                return tuple(out)
+            after = page.items[-1].version
+
+    # -- windows, forks, compaction, search -----------------------------------------
+
+    def window(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        budget: int | None = None,
+        reserve: int | None = None,
+    ) -> Window:
+        """The best window for the budget (the policy's when not given)."""
+        if budget is None or reserve is None:
+            policy = self.store.get_context(tenant_id, context_id).policy
+            budget = policy.budget if budget is None else budget
+            reserve = policy.reserve if reserve is None else reserve
+        if budget < 1 or not 0 <= reserve < budget:
+            raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
+        candidates = self.store.window_candidates(
+            tenant_id, context_id, tail_tokens=budget - reserve
+        )
+        return select_window(candidates, budget=budget, reserve=reserve)
+
+    def fork(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        version: int | None = None,
+        name: str | None = None,
+    ) -> Context:
+        """A new context whose history is this one's entries 1..version (default head)."""
+        parent = self.store.get_context(tenant_id, context_id)
+        at = parent.head_version if version is None else version
+        versioning.check_version(at, parent.head_version)
+        return self.store.fork(
+            tenant_id,
+            context_id,
+            version=at,
+            new_id=self.ids.new_id(),
+            name=name if name is not None else f"{parent.name} (fork at {at})".strip(),
+            now=self.clock.now(),
+        )
+
+    def forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:
+        """The forks made from a context."""
+        return self.store.list_forks(tenant_id, context_id)
+
+    def compact(self, tenant_id: str, context_id: str, *, force: bool = False) -> CompactionResult:
+        """Summarize older active entries now (when due, or always with force)."""
+        policy = self.store.get_context(tenant_id, context_id).policy
+        return self._compact(tenant_id, context_id, policy, force=force)
+
+    def search(
+        self,
+        tenant_id: str,
+        embedding: Sequence[float],
+        *,
+        k: int = 10,
+        context_id: str | None = None,
+    ) -> tuple[SearchHit, ...]:
+        """The k entries most similar to `embedding` in the tenant (or one context)."""
+        if not 1 <= k <= 100:
+            raise InvalidInput("k must be within 1..100")
+        self._check_dimension(embedding)
+        return self.store.search(tenant_id, embedding, k=k, context_id=context_id)
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _drafts(self, messages: Sequence[Message], *, encoding: str) -> list[EntryDraft]:
+        to_count = [i for i, m in enumerate(messages) if m.token_count is None]
+        counts = self.tokens.count([message_text(messages[i]) for i in to_count], encoding=encoding)
+        counted = dict(zip(to_count, counts, strict=True))
+        vectors = self._embed_missing(messages)
+        drafts = []
+        for i, m in enumerate(messages):
+            if m.token_count is not None:
+                tokens, source = m.token_count, TokenSource.CLIENT
+            else:
+                c = counted[i]
+                tokens = c.tokens + framing_tokens(m)
+                source = TokenSource.COUNTED if c.exact else TokenSource.ESTIMATED
+            embedding = m.embedding if m.embedding is not None else vectors.get(i)
+            if embedding is not None:
+                self._check_dimension(embedding)
+            drafts.append(
+                EntryDraft(
+                    role=m.role,
+                    content=m.content,
+                    name=m.name,
+                    tool_calls=m.tool_calls,
+                    tool_call_id=m.tool_call_id,
+                    metadata=m.metadata,
+                    token_count=tokens,
+                    token_source=source,
+                    pinned=m.pinned,
+                    embedding=tuple(embedding) if embedding is not None else None,
+                )
+            )
+        return drafts
+
+    def _embed_missing(self, messages: Sequence[Message]) -> dict[int, list[float]]:
+        if self.embedder is None:
+            return {}
+        todo = [i for i, m in enumerate(messages) if m.embedding is None]
+        if not todo:
+            return {}
+        texts = [message_text(messages[i]) for i in todo]
+        return dict(zip(todo, self.embedder.embed(texts), strict=True))
+
+    def _check_dimension(self, embedding: Sequence[float]) -> None:
+        if len(embedding) != self.dimension:
+            raise DimensionMismatch(expected=self.dimension, got=len(embedding))
+
+    def _compact_if_due(self, tenant_id: str, context_id: str, policy: Policy) -> None:
+        # Automatic compaction is best effort: a racing writer simply defers it.
+        try:
+            self._compact(tenant_id, context_id, policy, force=False)
+        except (NothingToCompact, VersionConflict):
+            pass
+
+    def _compact(
+        self, tenant_id: str, context_id: str, policy: Policy, *, force: bool
+    ) -> CompactionResult:
+        view = self.store.compaction_view(tenant_id, context_id)
+        plan = compaction.plan_compaction(view, policy, at=self.clock.now(), force=force)
+        text = self.summarizer.summarize(
+            plan.to_summarize,
+            previous=plan.previous_summary.text if plan.previous_summary else None,
+            max_tokens=policy.summary_tokens,
+            encoding=policy.encoding,
+        )
+        count = self.tokens.count([text], encoding=policy.encoding)[0]
+        draft = compaction.summary_draft(plan, text=text, token_count=count.tokens + 3)
+        result = self.store.record_compaction(
+            tenant_id,
+            context_id,
+            draft,
+            expected_version=plan.expected_version,
+            now=self.clock.now(),
+        )
+        return CompactionResult(append=result, summary=draft)
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be within 1..{MAX_PAGE}")
