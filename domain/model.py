@@ -16,7 +16,7 @@ JSONObject = Mapping[str, Any]
 MAX_BUDGET = 2_000_000
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """Who said an entry."""
 
     SYSTEM = "system"
@@ -25,14 +25,14 @@ class Role(str, enum.Enum):
     TOOL = "tool"
 
 
-class EntryKind(str, enum.Enum):
+class EntryKind(enum.StrEnum):
     """A message appended by a client, or a summary written by compaction."""
 
     MESSAGE = "message"
     SUMMARY = "summary"
 
 
-class TokenSource(str, enum.Enum):
+class TokenSource(enum.StrEnum):
     """Where an entry's token count came from; `estimated` means approximate."""
 
     CLIENT = "client"
@@ -42,6 +42,29 @@ class TokenSource(str, enum.Enum):
 
 def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return dict(value or {})
+
+
+def storable_text(text: str, *, what: str) -> None:
+    """Reject text no store can keep losslessly: NUL characters and lone surrogates."""
+    if "\x00" in text:
+        raise InvalidInput(f"{what} contains a NUL character, which cannot be stored")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} contains a lone surrogate (not valid Unicode)") from None
+
+
+def check_json_text(value: Any, *, what: str) -> None:
+    """Apply storable_text to every key and string inside a JSON value."""
+    if isinstance(value, str):
+        storable_text(value, what=what)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            storable_text(str(k), what=what)
+            check_json_text(v, what=what)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            check_json_text(v, what=what)
 
 
 def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
@@ -106,6 +129,19 @@ class Message:
             raise InvalidInput("a tool entry needs the tool_call_id it answers")
         if self.role is not Role.TOOL and self.tool_call_id:
             raise InvalidInput("only tool entries carry a tool_call_id")
+        if isinstance(self.content, str):
+            storable_text(self.content, what="content")
+        else:
+            for part in self.content:
+                storable_text(part.type, what="content part type")
+                storable_text(part.text or "", what="content")
+                check_json_text(part.data, what="content part data")
+        storable_text(self.name or "", what="name")
+        storable_text(self.tool_call_id or "", what="tool_call_id")
+        for call in self.tool_calls:
+            for field in (call.id, call.name, call.arguments):
+                storable_text(field, what="tool call")
+        check_json_text(self.metadata, what="metadata")
 
 
 @attrs.frozen(kw_only=True)

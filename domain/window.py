@@ -11,7 +11,7 @@ from domain.errors import BudgetTooSmall, InvalidInput
 from domain.model import Entry, Role, TokenSource, VersionRange
 
 
-class Reason(str, enum.Enum):
+class Reason(enum.StrEnum):
     """Why an entry is in the window."""
 
     PINNED = "pinned"

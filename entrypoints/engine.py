@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from domain.model import (
     SearchHit,
     TokenSource,
 )
-from domain.tokens import framing_tokens, message_text
+from domain.tokens import FRAMING_TOKENS, framing_tokens, message_text
 from domain.window import Window, select_window
 from ports.clock import Clock, IdGenerator
 from ports.embedder import Embedder
@@ -270,10 +271,8 @@ class Engine:
 
     def _compact_if_due(self, tenant_id: str, context_id: str, policy: Policy) -> None:
         # Automatic compaction is best effort: a racing writer simply defers it.
-        try:
+        with contextlib.suppress(NothingToCompact, VersionConflict):
             self._compact(tenant_id, context_id, policy, force=False)
-        except (NothingToCompact, VersionConflict):
-            pass
 
     def _compact(
         self, tenant_id: str, context_id: str, policy: Policy, *, force: bool
@@ -287,7 +286,7 @@ class Engine:
             encoding=policy.encoding,
         )
         count = self.tokens.count([text], encoding=policy.encoding)[0]
-        draft = compaction.summary_draft(plan, text=text, token_count=count.tokens + 3)
+        draft = compaction.summary_draft(plan, text=text, token_count=count.tokens + FRAMING_TOKENS)
         result = self.store.record_compaction(
             tenant_id,
             context_id,
