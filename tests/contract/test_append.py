@@ -1,0 +1,205 @@
+"""The version log: gapless batches, optimistic concurrency, idempotency, time travel."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import EmptyBatch, IdempotencyKeyReused, VersionConflict, VersionOutOfRange
+from domain.model import ContentPart, EntryDraft, Role, TokenSource, ToolCall
+from domain.versioning import batch_fingerprint
+from ports.store import ContextStore
+from tests.conftest import FakeClock
+from tests.contract.support import draft, make_context, vec
+
+
+def test_batches_get_consecutive_versions_and_totals(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    first = store.append(
+        tenant, ctx.id, [draft("a", tokens=3), draft("b", tokens=4)], now=clock.now()
+    )
+    assert (first.first_version, first.last_version, first.head_version) == (1, 2, 2)
+    assert first.token_count == 7 and not first.replayed and first.context_id == ctx.id
+    second = store.append(tenant, ctx.id, [draft("c", tokens=5)], now=clock.now())
+    assert (second.first_version, second.last_version, second.head_version) == (3, 3, 3)
+    got = store.get_context(tenant, ctx.id)
+    assert got.head_version == 3 and got.entry_count == 3 and got.token_total == 12
+
+
+def test_entries_round_trip_every_field(store: ContextStore, tenant: str, clock: FakeClock) -> None:
+    ctx = make_context(store, tenant, clock)
+    now = clock.now()
+    call = ToolCall(id="call_1", name="lookup", arguments='{"q": "weather"}')
+    drafts = [
+        draft("be brief", role=Role.SYSTEM, tokens=4),
+        draft("hi ünïcode ✓", tokens=5, metadata={"source": "web", "n": [1, 2.5, None]}),
+        draft("", role=Role.ASSISTANT, tokens=6, tool_calls=[call], embedding=vec(1, 0.5)),
+        draft("sunny", role=Role.TOOL, tokens=2, tool_call_id="call_1"),
+        draft("remember this", tokens=3, pinned=True),
+    ]
+    parts = (
+        ContentPart(type="text", text="look at"),
+        ContentPart(type="image_url", data={"url": "https://example.com/a.png"}),
+    )
+    drafts.append(
+        EntryDraft(
+            role=Role.USER,
+            content=parts,
+            name="alice",
+            token_count=9,
+            token_source=TokenSource.ESTIMATED,
+        )
+    )
+    store.append(tenant, ctx.id, drafts, now=now)
+    page = store.read_entries(tenant, ctx.id)
+    assert page.next_cursor is None
+    assert [e.version for e in page.items] == [1, 2, 3, 4, 5, 6]
+    for entry, d in zip(page.items, drafts, strict=True):
+        assert entry.created_at == now
+        for field in (
+            "role",
+            "content",
+            "name",
+            "tool_calls",
+            "tool_call_id",
+            "metadata",
+            "token_count",
+            "token_source",
+            "pinned",
+            "embedding",
+            "kind",
+            "covers",
+        ):
+            assert getattr(entry, field) == getattr(d, field), field
+
+
+def test_empty_batch_is_refused_and_writes_nothing(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    with pytest.raises(EmptyBatch):
+        store.append(tenant, ctx.id, [], now=clock.now())
+    assert store.get_context(tenant, ctx.id).head_version == 0
+
+
+def test_expected_version_mismatch_is_a_conflict_carrying_the_head(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    store.append(tenant, ctx.id, [draft(), draft()], now=clock.now(), expected_version=0)
+    with pytest.raises(VersionConflict) as err:
+        store.append(tenant, ctx.id, [draft()], now=clock.now(), expected_version=1)
+    assert (err.value.expected, err.value.current) == (1, 2)
+    assert store.get_context(tenant, ctx.id).head_version == 2
+    ok = store.append(tenant, ctx.id, [draft()], now=clock.now(), expected_version=2)
+    assert ok.first_version == 3
+
+
+def test_idempotent_retry_returns_the_first_result_and_writes_nothing(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    batch = [draft("one"), draft("two")]
+    fp = batch_fingerprint(batch)
+    first = store.append(
+        tenant, ctx.id, batch, now=clock.now(), idempotency_key="k1", fingerprint=fp
+    )
+    store.append(tenant, ctx.id, [draft("other")], now=clock.now())
+    again = store.append(
+        tenant, ctx.id, batch, now=clock.now(), idempotency_key="k1", fingerprint=fp
+    )
+    assert again.replayed and not first.replayed
+    assert (again.first_version, again.last_version, again.head_version) == (1, 2, 2)
+    assert again.token_count == first.token_count
+    assert store.get_context(tenant, ctx.id).head_version == 3
+    # The key check comes before expected_version: a stale expectation still replays.
+    stale = store.append(
+        tenant,
+        ctx.id,
+        batch,
+        now=clock.now(),
+        expected_version=0,
+        idempotency_key="k1",
+        fingerprint=fp,
+    )
+    assert stale.replayed and stale.first_version == 1
+    assert store.get_context(tenant, ctx.id).head_version == 3
+
+
+def test_idempotency_key_with_another_payload_is_refused(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    a, b = [draft("a")], [draft("b")]
+    store.append(
+        tenant, ctx.id, a, now=clock.now(), idempotency_key="k", fingerprint=batch_fingerprint(a)
+    )
+    with pytest.raises(IdempotencyKeyReused) as err:
+        store.append(
+            tenant,
+            ctx.id,
+            b,
+            now=clock.now(),
+            idempotency_key="k",
+            fingerprint=batch_fingerprint(b),
+        )
+    assert err.value.key == "k"
+    assert store.get_context(tenant, ctx.id).head_version == 1
+
+
+def test_idempotency_keys_are_scoped_to_the_context(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    one = make_context(store, tenant, clock)
+    two = make_context(store, tenant, clock)
+    batch = [draft("same")]
+    fp = batch_fingerprint(batch)
+    store.append(tenant, one.id, batch, now=clock.now(), idempotency_key="k", fingerprint=fp)
+    other = store.append(
+        tenant, two.id, batch, now=clock.now(), idempotency_key="k", fingerprint=fp
+    )
+    assert not other.replayed and other.first_version == 1
+    assert store.get_context(tenant, two.id).head_version == 1
+
+
+def test_read_entries_pages_by_version_cursor(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    store.append(tenant, ctx.id, [draft(f"m{i}") for i in range(1, 8)], now=clock.now())
+    first = store.read_entries(tenant, ctx.id, limit=3)
+    assert [e.version for e in first.items] == [1, 2, 3] and first.next_cursor == "3"
+    second = store.read_entries(tenant, ctx.id, after=3, limit=3)
+    assert [e.version for e in second.items] == [4, 5, 6] and second.next_cursor == "6"
+    last = store.read_entries(tenant, ctx.id, after=6, limit=3)
+    assert [e.version for e in last.items] == [7] and last.next_cursor is None
+    exact = store.read_entries(tenant, ctx.id, after=4, limit=3)
+    assert [e.version for e in exact.items] == [5, 6, 7] and exact.next_cursor is None
+    assert store.read_entries(tenant, ctx.id, after=7).items == ()
+
+
+def test_time_travel_reads_the_state_at_a_version(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    store.append(tenant, ctx.id, [draft(f"m{i}") for i in range(1, 6)], now=clock.now())
+    at3 = store.read_entries(tenant, ctx.id, at=3)
+    assert [e.content for e in at3.items] == ["m1", "m2", "m3"] and at3.next_cursor is None
+    paged = store.read_entries(tenant, ctx.id, at=4, after=1, limit=2)
+    assert [e.version for e in paged.items] == [2, 3] and paged.next_cursor == "3"
+    assert store.read_entries(tenant, ctx.id, at=0).items == ()
+    for bad in (-1, 6):
+        with pytest.raises(VersionOutOfRange) as err:
+            store.read_entries(tenant, ctx.id, at=bad)
+        assert (err.value.version, err.value.head) == (bad, 5)
+
+
+def test_read_versions_returns_existing_versions_in_order(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    store.append(tenant, ctx.id, [draft(f"m{i}") for i in range(1, 6)], now=clock.now())
+    got = store.read_versions(tenant, ctx.id, [4, 2, 9, 0, 2])
+    assert [e.version for e in got] == [2, 4]
+    assert [e.content for e in got] == ["m2", "m4"]
