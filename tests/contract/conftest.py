@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 
+from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
+from ports.keys import ApiKeyStore
 from ports.store import ContextStore
 
 
@@ -17,6 +19,15 @@ def store(request: pytest.FixtureRequest) -> ContextStore:
         found: ContextStore = request.getfixturevalue("postgres_store")
         return found
     return MemoryStore()
+
+
+@pytest.fixture(params=["memory"])
+def key_store(request: pytest.FixtureRequest) -> ApiKeyStore:
+    """Every API key adapter in turn (Postgres provides `postgres_key_store`)."""
+    if request.param == "postgres":
+        found: ApiKeyStore = request.getfixturevalue("postgres_key_store")
+        return found
+    return MemoryKeyStore()
 
 
 @pytest.fixture
