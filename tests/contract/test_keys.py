@@ -45,9 +45,9 @@ def test_list_keys_is_per_tenant_and_oldest_first(
     everyone = key_store.list_keys()
     assert [k.id for k in everyone if k.id in {m.id for m in mine} | {theirs.id}] == [
         mine[0].id,
-        theirs.id,
         mine[1].id,
         mine[2].id,
+        theirs.id,
     ]
 
 
