@@ -1,0 +1,187 @@
+"""Requests to domain values (with the deployment's limits) and domain values to responses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import msgspec
+
+from domain.errors import InvalidInput
+from domain.model import (
+    ContentPart,
+    ContextChanges,
+    Entry,
+    Message,
+    Policy,
+    ToolCall,
+    check_json_text,
+    storable_text,
+)
+from domain.window import Window
+from entrypoints.engine import CompactionResult
+from entrypoints.http.schemas import (
+    CompactOut,
+    ContextCreate,
+    ContextPatch,
+    EntryOut,
+    MessageIn,
+    PolicyIn,
+    RangeOut,
+    ToolCallOut,
+    WindowEntryOut,
+    WindowOut,
+    append_out,
+    part_out,
+    range_out,
+)
+from entrypoints.settings import Settings
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, Mapping):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def check_metadata(value: Mapping[str, Any], settings: Settings, *, what: str) -> None:
+    """Metadata must be storable text, at most max_metadata_bytes and max_metadata_depth."""
+    size = len(_encode(value))
+    if size > settings.max_metadata_bytes:
+        raise InvalidInput(
+            f"{what} is {size} bytes as JSON; the limit is {settings.max_metadata_bytes}"
+        )
+    depth = _depth(value)
+    if depth > settings.max_metadata_depth:
+        raise InvalidInput(
+            f"{what} nests {depth} levels deep; the limit is {settings.max_metadata_depth}"
+        )
+    check_json_text(value, what=what)
+
+
+def policy_in(p: PolicyIn | None) -> Policy | None:
+    """The policy a client asked for (defaults for what it left out)."""
+    return None if p is None else Policy(**p.given())
+
+
+def context_create(body: ContextCreate, settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for Engine.create_context."""
+    storable_text(body.name, what="name")
+    check_metadata(body.metadata, settings, what="metadata")
+    return {"name": body.name, "metadata": body.metadata, "policy": policy_in(body.policy)}
+
+
+def context_changes(body: ContextPatch, settings: Settings) -> ContextChanges:
+    """The changes a PATCH asks for."""
+    if body.name is not None:
+        storable_text(body.name, what="name")
+    if body.metadata is not None:
+        check_metadata(body.metadata, settings, what="metadata")
+    return ContextChanges(name=body.name, metadata=body.metadata, policy=policy_in(body.policy))
+
+
+def _part_in(raw: dict[str, Any], settings: Settings) -> ContentPart:
+    kind = raw.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise InvalidInput("every content part needs a string `type`")
+    text = raw.get("text")
+    if text is not None and not isinstance(text, str):
+        raise InvalidInput("a content part's `text` must be a string")
+    data = {k: v for k, v in raw.items() if k not in ("type", "text")}
+    check_metadata(data, settings, what="content part")
+    return ContentPart(type=kind, text=text, data=data)
+
+
+def message_in(m: MessageIn, settings: Settings) -> Message:
+    """A domain Message (its own rules reject NULs, lone surrogates, bad tool links)."""
+    check_metadata(m.metadata, settings, what="metadata")
+    content: str | tuple[ContentPart, ...] = (
+        m.content if isinstance(m.content, str) else tuple(_part_in(p, settings) for p in m.content)
+    )
+    tool_calls: tuple[ToolCall, ...] = tuple(
+        ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in m.tool_calls
+    )
+    return Message(
+        role=m.role,
+        content=content,
+        name=m.name,
+        tool_calls=tool_calls,  # type: ignore[arg-type]  # attrs plugin: converter=tuple
+        tool_call_id=m.tool_call_id,
+        metadata=m.metadata,
+        token_count=m.token_count,
+        pinned=m.pinned,
+        embedding=tuple(m.embedding) if m.embedding is not None else None,
+    )
+
+
+def messages_in(messages: list[MessageIn], settings: Settings) -> list[Message]:
+    """The batch as domain Messages, within the per-append limit."""
+    if len(messages) > settings.max_batch:
+        raise InvalidInput(f"at most {settings.max_batch} entries per append, got {len(messages)}")
+    return [message_in(m, settings) for m in messages]
+
+
+def entry_out(e: Entry, *, with_embedding: bool = False) -> EntryOut:
+    """An entry on the wire (its embedding only when asked for: 1536 floats are heavy)."""
+    return EntryOut(
+        version=e.version,
+        role=e.role,
+        content=e.content if isinstance(e.content, str) else [part_out(p) for p in e.content],
+        token_count=e.token_count,
+        token_source=e.token_source,
+        kind=e.kind,
+        pinned=e.pinned,
+        created_at=e.created_at,
+        name=e.name,
+        tool_calls=[ToolCallOut(id=c.id, name=c.name, arguments=c.arguments) for c in e.tool_calls],
+        tool_call_id=e.tool_call_id,
+        metadata=dict(e.metadata),
+        covers=range_out(e.covers),
+        has_embedding=e.embedding is not None,
+        embedding=list(e.embedding) if with_embedding and e.embedding is not None else None,
+    )
+
+
+def window_out(w: Window) -> WindowOut:
+    """A window on the wire."""
+    return WindowOut(
+        entries=[
+            WindowEntryOut(reason=x.reason, entry=entry_out(x.entry), score=x.score)
+            for x in w.entries
+        ],
+        tokens=w.tokens,
+        budget=w.budget,
+        reserve=w.reserve,
+        available=w.available,
+        head_version=w.head_version,
+        versions=range_out(w.versions),
+        omitted_count=w.omitted_count,
+        omitted=[RangeOut(first=r.first, last=r.last) for r in w.omitted],
+        summary_covers=range_out(w.summary_covers),
+        approximate=w.approximate,
+    )
+
+
+def compact_out(c: CompactionResult) -> CompactOut:
+    """A compaction on the wire."""
+    return CompactOut(
+        append=append_out(c.append),
+        summary_version=c.append.last_version,
+        covers=range_out(c.summary.covers),
+        summary_tokens=c.summary.token_count,
+        metadata=_plain(c.summary.metadata),
+    )
+
+
+def _plain(value: Any) -> Any:
+    # Summary metadata holds an attrs-dumped policy: already plain, but copy defensively.
+    if attrs.has(type(value)):
+        return attrs.asdict(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

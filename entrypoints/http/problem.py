@@ -1,0 +1,236 @@
+"""RFC 9457 problem details: every error, domain or HTTP, mapped once to problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import attrs
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from domain import errors
+
+log = logging.getLogger("kata_context.http")
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "/api/problems/"
+
+
+@attrs.frozen(kw_only=True)
+class ProblemType:
+    """One kind of problem: its stable type URI, status and title."""
+
+    slug: str
+    status: int
+    title: str
+    description: str
+
+    @property
+    def uri(self) -> str:
+        """The stable `type` member (a path on this API, so it resolves)."""
+        return PROBLEM_BASE + self.slug
+
+
+def _t(slug: str, status: int, title: str, description: str) -> ProblemType:
+    return ProblemType(slug=slug, status=status, title=title, description=description)
+
+
+BAD_REQUEST = _t(
+    "bad-request", 400, "Bad request", "The request could not be read (malformed JSON or header)."
+)
+UNAUTHORIZED = _t("unauthorized", 401, "Unauthorized", "Missing, unknown or revoked API key.")
+NOT_FOUND = _t("not-found", 404, "Not found", "No such route.")
+CONTEXT_NOT_FOUND = _t(
+    "context-not-found",
+    404,
+    "Context not found",
+    "No such context for this tenant (or it was deleted).",
+)
+METHOD_NOT_ALLOWED = _t(
+    "method-not-allowed", 405, "Method not allowed", "The route exists, the method does not."
+)
+VERSION_CONFLICT = _t(
+    "version-conflict",
+    409,
+    "Version conflict",
+    "expected_version does not match the head; `current_version` says what it is.",
+)
+NOTHING_TO_COMPACT = _t(
+    "nothing-to-compact",
+    409,
+    "Nothing to compact",
+    "The active history is below the threshold or too short to summarize.",
+)
+PAYLOAD_TOO_LARGE = _t(
+    "payload-too-large", 413, "Payload too large", "The body exceeds the size limit."
+)
+UNSUPPORTED_MEDIA_TYPE = _t(
+    "unsupported-media-type", 415, "Unsupported media type", "Bodies must be application/json."
+)
+VALIDATION = _t(
+    "validation-error",
+    422,
+    "Validation failed",
+    "A field or parameter has the wrong type, is missing, or is out of range; see `errors`.",
+)
+INVALID_INPUT = _t("invalid-input", 422, "Invalid input", "A value breaks a domain rule.")
+EMPTY_BATCH = _t("empty-batch", 422, "Empty batch", "An append needs at least one entry.")
+DIMENSION_MISMATCH = _t(
+    "dimension-mismatch",
+    422,
+    "Embedding dimension mismatch",
+    "The embedding's length differs from the deployment's dimension.",
+)
+VERSION_OUT_OF_RANGE = _t(
+    "version-out-of-range", 422, "Version out of range", "A version outside 0..head was asked for."
+)
+BUDGET_TOO_SMALL = _t(
+    "budget-too-small",
+    422,
+    "Budget too small",
+    "The pinned entries alone do not fit the budget minus the reserve.",
+)
+IDEMPOTENCY_KEY_REUSED = _t(
+    "idempotency-key-reused",
+    422,
+    "Idempotency key reused",
+    "The Idempotency-Key was already used with a different payload.",
+)
+INTERNAL = _t(
+    "internal-error", 500, "Internal server error", "Something failed on our side; it was logged."
+)
+
+ALL: tuple[ProblemType, ...] = (
+    BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, CONTEXT_NOT_FOUND, METHOD_NOT_ALLOWED,
+    VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
+    VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
+    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, INTERNAL,
+)  # fmt: skip
+
+# Most specific first: lookup walks the exception's MRO.
+_DOMAIN: dict[type[errors.KataError], ProblemType] = {
+    errors.Unauthorized: UNAUTHORIZED,
+    errors.ContextNotFound: CONTEXT_NOT_FOUND,
+    errors.VersionConflict: VERSION_CONFLICT,
+    errors.NothingToCompact: NOTHING_TO_COMPACT,
+    errors.EmptyBatch: EMPTY_BATCH,
+    errors.DimensionMismatch: DIMENSION_MISMATCH,
+    errors.VersionOutOfRange: VERSION_OUT_OF_RANGE,
+    errors.BudgetTooSmall: BUDGET_TOO_SMALL,
+    errors.IdempotencyKeyReused: IDEMPOTENCY_KEY_REUSED,
+    errors.InvalidInput: INVALID_INPUT,
+}
+
+_HTTP: dict[int, ProblemType] = {
+    400: BAD_REQUEST,
+    401: UNAUTHORIZED,
+    404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    413: PAYLOAD_TOO_LARGE,
+    415: UNSUPPORTED_MEDIA_TYPE,
+    422: VALIDATION,
+}
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An RFC 9457 problem details object (extension members are added per kind)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+def problem_response(
+    kind: ProblemType,
+    request: Request[Any, Any, Any],
+    *,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response[Any]:
+    """A problem+json response of `kind` about this request."""
+    body: dict[str, Any] = {
+        "type": kind.uri,
+        "title": kind.title,
+        "status": kind.status,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    return Response(content=body, status_code=kind.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_kind(exc: errors.KataError) -> ProblemType:
+    for cls in type(exc).__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]
+    return INVALID_INPUT
+
+
+def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Response[Any]:
+    """Map a domain error to its problem (the messages are written for clients)."""
+    kind = _domain_kind(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, errors.VersionConflict):
+        extra = {"expected_version": exc.expected, "current_version": exc.current}
+    elif isinstance(exc, errors.VersionOutOfRange):
+        extra = {"version": exc.version, "head_version": exc.head}
+    elif isinstance(exc, errors.BudgetTooSmall):
+        extra = {"needed": exc.needed, "available": exc.available}
+    elif isinstance(exc, errors.DimensionMismatch):
+        extra = {"expected_dimension": exc.expected, "dimension": exc.got}
+    elif isinstance(exc, errors.ContextNotFound):
+        extra = {"context_id": exc.context_id}
+    headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
+    return problem_response(kind, request, detail=str(exc), headers=headers, **extra)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Map Litestar's HTTP errors (routing, body limits, validation) to problems."""
+    if exc.status_code >= 500:
+        return internal_error(request, exc)
+    status = exc.status_code
+    errs: Any = None
+    if isinstance(exc, ValidationException):
+        # Litestar says 400 for fields and parameters that fail their schema: to clients
+        # that is an unprocessable request, distinct from one that cannot be parsed.
+        status, errs = 422, exc.extra
+    kind = _HTTP.get(status, BAD_REQUEST)
+    detail = exc.detail if status != 413 else "the request body exceeds the size limit"
+    headers = dict(exc.headers or {}) or None
+    return problem_response(kind, request, detail=detail, headers=headers, errors=errs)
+
+
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Log the failure with its traceback; tell the client nothing of the internals."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(INTERNAL, request, detail="an unexpected error occurred")
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
+    errors.KataError: domain_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}
+
+
+def documented(*kinds: ProblemType) -> dict[int, Any]:
+    """OpenAPI `responses` entries for the problems a route can answer with."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    by_status: dict[int, list[ProblemType]] = {}
+    for k in kinds:
+        by_status.setdefault(k.status, []).append(k)
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description="; ".join(f"{k.title} ({k.uri})" for k in ks),
+        )
+        for status, ks in by_status.items()
+    }

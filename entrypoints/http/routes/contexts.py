@@ -1,0 +1,70 @@
+"""Contexts: create, list, read, change, delete."""
+
+from __future__ import annotations
+
+from litestar import delete, get, patch, post
+
+from entrypoints.engine import Engine
+from entrypoints.http import convert
+from entrypoints.http.problem import documented
+from entrypoints.http.routes.params import COMMON, ON_CONTEXT, WITH_BODY, Limit
+from entrypoints.http.schemas import (
+    ContextCreate,
+    ContextOut,
+    ContextPage,
+    ContextPatch,
+    context_out,
+)
+from entrypoints.settings import Settings
+
+TAGS = ["contexts"]
+
+
+@post("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*WITH_BODY))
+def create_context(
+    *, engine: Engine, tenant: str, settings: Settings, data: ContextCreate
+) -> ContextOut:
+    """Create an empty context (version 0) with a name, metadata and policy."""
+    return context_out(engine.create_context(tenant, **convert.context_create(data, settings)))
+
+
+@get("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*COMMON))
+def list_contexts(
+    *, engine: Engine, tenant: str, limit: Limit = 50, cursor: str | None = None
+) -> ContextPage:
+    """The tenant's contexts, oldest first; follow `next_cursor` for the next page."""
+    page = engine.list_contexts(tenant, limit=limit, cursor=cursor)
+    return ContextPage(items=[context_out(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+@get(
+    "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
+)
+def read_context(*, engine: Engine, tenant: str, context_id: str) -> ContextOut:
+    """A context with its head version and totals."""
+    return context_out(engine.get_context(tenant, context_id))
+
+
+@patch(
+    "/contexts/{context_id:str}",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*WITH_BODY, *ON_CONTEXT),
+)
+def update_context(
+    *, engine: Engine, tenant: str, settings: Settings, context_id: str, data: ContextPatch
+) -> ContextOut:
+    """Rename, replace metadata, or replace the policy (fields left out are unchanged)."""
+    changes = convert.context_changes(data, settings)
+    return context_out(engine.update_context(tenant, context_id, changes))
+
+
+@delete(
+    "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
+)
+def delete_context(*, engine: Engine, tenant: str, context_id: str) -> None:
+    """Soft delete: the context then answers 404 everywhere."""
+    engine.delete_context(tenant, context_id)
+
+
+HANDLERS = [create_context, list_contexts, read_context, update_context, delete_context]

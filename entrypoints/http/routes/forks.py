@@ -1,0 +1,63 @@
+"""Forks and compaction: new branches of a history, and summaries of its older part."""
+
+from __future__ import annotations
+
+from litestar import get, post
+
+from entrypoints.engine import Engine
+from entrypoints.http import convert
+from entrypoints.http import problem as p
+from entrypoints.http.problem import documented
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY
+from entrypoints.http.schemas import (
+    CompactOut,
+    CompactRequest,
+    ContextList,
+    ContextOut,
+    ForkRequest,
+    context_out,
+)
+
+
+@post(
+    "/contexts/{context_id:str}/fork",
+    sync_to_thread=True,
+    tags=["forks"],
+    status_code=201,
+    responses=documented(*WITH_BODY, *ON_CONTEXT, p.VERSION_OUT_OF_RANGE),
+)
+def fork_context(
+    *, engine: Engine, tenant: str, context_id: str, data: ForkRequest | None = None
+) -> ContextOut:
+    """A new context holding this one's entries 1..version (default: the head)."""
+    body = data or ForkRequest()
+    return context_out(engine.fork(tenant, context_id, version=body.version, name=body.name))
+
+
+@get(
+    "/contexts/{context_id:str}/forks",
+    sync_to_thread=True,
+    tags=["forks"],
+    responses=documented(*ON_CONTEXT),
+)
+def list_forks(*, engine: Engine, tenant: str, context_id: str) -> ContextList:
+    """The live direct forks of a context, oldest first."""
+    return ContextList(items=[context_out(c) for c in engine.forks(tenant, context_id)])
+
+
+@post(
+    "/contexts/{context_id:str}/compact",
+    sync_to_thread=True,
+    tags=["compaction"],
+    status_code=201,
+    responses=documented(*WITH_BODY, *ON_CONTEXT, p.NOTHING_TO_COMPACT, p.VERSION_CONFLICT),
+)
+def compact_context(
+    *, engine: Engine, tenant: str, context_id: str, data: CompactRequest | None = None
+) -> CompactOut:
+    """Summarize older active entries now; `force` compacts even below the threshold."""
+    body = data or CompactRequest()
+    return convert.compact_out(engine.compact(tenant, context_id, force=body.force))
+
+
+HANDLERS = [fork_context, list_forks, compact_context]

@@ -1,0 +1,118 @@
+"""The version log: append a batch, page through entries, read the state at a version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Response, get, post
+from litestar.params import Parameter
+
+from entrypoints.engine import Engine
+from entrypoints.http import convert
+from entrypoints.http import problem as p
+from entrypoints.http.problem import documented
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, After, IdempotencyKey, Limit
+from entrypoints.http.schemas import (
+    AppendOut,
+    AppendRequest,
+    EntryPage,
+    VersionState,
+    append_out,
+)
+from entrypoints.settings import Settings
+
+TAGS = ["messages"]
+At = Annotated[
+    int | None, Parameter(ge=0, description="Time travel: read as of this version (0..head).")
+]
+
+
+@post(
+    "/contexts/{context_id:str}/messages",
+    sync_to_thread=True,
+    tags=TAGS,
+    status_code=201,
+    responses=documented(
+        *WITH_BODY,
+        *ON_CONTEXT,
+        p.VERSION_CONFLICT,
+        p.EMPTY_BATCH,
+        p.DIMENSION_MISMATCH,
+        p.IDEMPOTENCY_KEY_REUSED,
+    ),
+)
+def append_messages(
+    *,
+    engine: Engine,
+    tenant: str,
+    settings: Settings,
+    context_id: str,
+    data: AppendRequest,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[AppendOut]:
+    """Append a batch all-or-nothing as versions head+1..head+n.
+
+    201 when written; 200 with `replayed: true` when an Idempotency-Key repeats a
+    completed append (nothing is written again). 409 carries `current_version`.
+    """
+    result = engine.append(
+        tenant,
+        context_id,
+        convert.messages_in(data.messages, settings),
+        expected_version=data.expected_version,
+        idempotency_key=idempotency_key,
+    )
+    return Response(append_out(result), status_code=200 if result.replayed else 201)
+
+
+@get(
+    "/contexts/{context_id:str}/messages",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*ON_CONTEXT, p.VERSION_OUT_OF_RANGE),
+)
+def list_messages(
+    *,
+    engine: Engine,
+    tenant: str,
+    context_id: str,
+    after: After = 0,
+    limit: Limit = 100,
+    at: At = None,
+    include_embeddings: bool = False,
+) -> EntryPage:
+    """Entries in version order after the `after` cursor, as of version `at` (default head)."""
+    page = engine.entries(tenant, context_id, after=after, limit=limit, at=at)
+    return EntryPage(
+        items=[convert.entry_out(e, with_embedding=include_embeddings) for e in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@get(
+    "/contexts/{context_id:str}/versions/{version:int}",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*ON_CONTEXT, p.VERSION_OUT_OF_RANGE),
+)
+def read_version(
+    *,
+    engine: Engine,
+    tenant: str,
+    context_id: str,
+    version: int,
+    after: After = 0,
+    limit: Limit = 100,
+) -> VersionState:
+    """The state at `version`: the entry it added and entries 1..version, a page at a time."""
+    page = engine.entries(tenant, context_id, after=after, limit=limit, at=version)
+    added = engine.entries(tenant, context_id, after=max(version - 1, 0), limit=1, at=version)
+    return VersionState(
+        version=version,
+        entry=convert.entry_out(added.items[0]) if version > 0 and added.items else None,
+        entries=[convert.entry_out(e) for e in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+HANDLERS = [append_messages, list_messages, read_version]

@@ -1,0 +1,28 @@
+"""Parameters and error lists shared by the route modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.params import Parameter
+
+from entrypoints.engine import MAX_PAGE
+from entrypoints.http import problem as p
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description=f"Page size, 1..{MAX_PAGE}.")]
+After = Annotated[int, Parameter(ge=0, description="Version cursor: entries after this version.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        required=False,
+        description="Retrying an append with the same key returns the first result.",
+    ),
+]
+
+# Every /api/v1 route can answer these.
+COMMON = (p.UNAUTHORIZED, p.VALIDATION, p.BAD_REQUEST, p.INTERNAL)
+WITH_BODY = (*COMMON, p.PAYLOAD_TOO_LARGE, p.UNSUPPORTED_MEDIA_TYPE, p.INVALID_INPUT)
+ON_CONTEXT = (*COMMON, p.CONTEXT_NOT_FOUND)

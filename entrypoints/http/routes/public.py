@@ -1,0 +1,72 @@
+"""Public routes: health, and the catalogue of problem types errors point to."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+import msgspec
+from litestar import Request, get
+
+from entrypoints.http import problem as p
+from entrypoints.http.problem import documented
+from entrypoints.http.schemas import HealthOut
+
+
+def _version() -> str:
+    try:
+        return metadata.version("kata-context")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+class ProblemTypeOut(msgspec.Struct, kw_only=True):
+    """One kind of problem an error response can be."""
+
+    type: str
+    status: int
+    title: str
+    description: str
+
+
+def _out(kind: p.ProblemType) -> ProblemTypeOut:
+    return ProblemTypeOut(
+        type=kind.uri, status=kind.status, title=kind.title, description=kind.description
+    )
+
+
+@get("/api/health", tags=["health"], sync_to_thread=False)
+def health() -> HealthOut:
+    """Liveness: answers without touching the store or asking for a key."""
+    return HealthOut(status="ok", version=_version())
+
+
+@get("/api/problems", tags=["problems"], sync_to_thread=False)
+def problem_types() -> list[ProblemTypeOut]:
+    """Every problem type this API answers with."""
+    return [_out(k) for k in p.ALL]
+
+
+@get(
+    "/api/problems/{slug:str}",
+    tags=["problems"],
+    sync_to_thread=False,
+    responses=documented(p.NOT_FOUND),
+)
+def problem_type(slug: str) -> ProblemTypeOut:
+    """What one problem type means (its `type` URI points here)."""
+    from litestar.exceptions import NotFoundException
+
+    for kind in p.ALL:
+        if kind.slug == slug:
+            return _out(kind)
+    raise NotFoundException(f"no problem type {slug!r}")
+
+
+@get("/api/openapi.json", include_in_schema=False, sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document (also at /api/docs/openapi.json, beside the docs page)."""
+    return request.app.openapi_schema.to_schema()
+
+
+HANDLERS = [health, problem_types, problem_type, openapi_json]

@@ -1,0 +1,39 @@
+"""Similarity search over the tenant's entries, and who the caller is."""
+
+from __future__ import annotations
+
+from litestar import get, post
+
+from entrypoints.engine import Engine
+from entrypoints.http import convert
+from entrypoints.http import problem as p
+from entrypoints.http.problem import documented
+from entrypoints.http.routes.params import COMMON, WITH_BODY
+from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantOut
+
+
+@post(
+    "/search",
+    sync_to_thread=True,
+    tags=["search"],
+    status_code=200,
+    responses=documented(*WITH_BODY, p.CONTEXT_NOT_FOUND, p.DIMENSION_MISMATCH),
+)
+def search(*, engine: Engine, tenant: str, data: SearchRequest) -> SearchOut:
+    """The k entries closest by cosine similarity, within the tenant or one context."""
+    hits = engine.search(tenant, data.embedding, k=data.k, context_id=data.context_id)
+    return SearchOut(
+        items=[
+            SearchHitOut(context_id=h.context_id, score=h.score, entry=convert.entry_out(h.entry))
+            for h in hits
+        ]
+    )
+
+
+@get("/tenant", sync_to_thread=False, tags=["tenant"], responses=documented(*COMMON))
+def whoami(*, tenant: str) -> TenantOut:
+    """The tenant the presented API key belongs to."""
+    return TenantOut(tenant_id=tenant)
+
+
+HANDLERS = [search, whoami]

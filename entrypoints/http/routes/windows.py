@@ -1,0 +1,64 @@
+"""The window: the best entries to send to the model for a token budget."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get, post
+from litestar.params import Parameter
+
+from domain.model import MAX_BUDGET
+from entrypoints.engine import Engine
+from entrypoints.http import convert
+from entrypoints.http import problem as p
+from entrypoints.http.problem import documented
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY
+from entrypoints.http.schemas import WindowOut, WindowRequest
+
+TAGS = ["window"]
+ERRORS = (*ON_CONTEXT, p.INVALID_INPUT, p.BUDGET_TOO_SMALL)
+BudgetParam = Annotated[
+    int | None,
+    Parameter(ge=1, le=MAX_BUDGET, description="Token budget (default: the policy's)."),
+]
+ReserveParam = Annotated[
+    int | None, Parameter(ge=0, description="Tokens kept free for the reply (below budget).")
+]
+
+
+def _window(engine: Engine, tenant: str, context_id: str, request: WindowRequest) -> WindowOut:
+    # GET and POST meet here: new window parameters are fields of WindowRequest.
+    return convert.window_out(engine.window(tenant, context_id, **request.engine_kwargs()))
+
+
+@get(
+    "/contexts/{context_id:str}/window",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*ERRORS),
+)
+def read_window(
+    *,
+    engine: Engine,
+    tenant: str,
+    context_id: str,
+    budget: BudgetParam = None,
+    reserve: ReserveParam = None,
+) -> WindowOut:
+    """Pins, then the summary, then the most recent entries that fit budget - reserve."""
+    return _window(engine, tenant, context_id, WindowRequest(budget=budget, reserve=reserve))
+
+
+@post(
+    "/contexts/{context_id:str}/window",
+    sync_to_thread=True,
+    tags=TAGS,
+    status_code=200,
+    responses=documented(*ERRORS, *WITH_BODY),
+)
+def query_window(*, engine: Engine, tenant: str, context_id: str, data: WindowRequest) -> WindowOut:
+    """The same window, with its parameters in a JSON body (room for larger queries)."""
+    return _window(engine, tenant, context_id, data)
+
+
+HANDLERS = [read_window, query_window]

@@ -1,0 +1,55 @@
+"""Deployment settings, read from the environment at the composition root only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import attrs
+
+from entrypoints.engine import MAX_BATCH, MAX_PAGE
+
+MIB = 1024 * 1024
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """Limits and connections of one deployment (defaults suit local use)."""
+
+    max_body_bytes: int = MIB
+    max_batch: int = MAX_BATCH
+    max_page: int = MAX_PAGE
+    max_metadata_bytes: int = 16 * 1024
+    max_metadata_depth: int = 8
+    max_idempotency_key: int = 255
+    dimension: int = 1536
+    database_url: str | None = None
+    database_url_direct: str | None = None
+    pool_min: int = 1
+    pool_max: int = 4
+    title: str = "Kata Context"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from KATA_* variables and DATABASE_URL / DATABASE_URL_DIRECT."""
+        env = os.environ if env is None else env
+        return cls(
+            max_body_bytes=_int(env, "KATA_MAX_BODY_BYTES", MIB),
+            max_metadata_bytes=_int(env, "KATA_MAX_METADATA_BYTES", 16 * 1024),
+            max_metadata_depth=_int(env, "KATA_MAX_METADATA_DEPTH", 8),
+            dimension=_int(env, "KATA_EMBEDDING_DIMENSION", 1536),
+            database_url=env.get("DATABASE_URL") or None,
+            database_url_direct=env.get("DATABASE_URL_DIRECT") or env.get("DATABASE_URL") or None,
+            pool_min=_int(env, "KATA_POOL_MIN", 1),
+            pool_max=_int(env, "KATA_POOL_MAX", 4),
+        )
