@@ -201,6 +201,12 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         # that is an unprocessable request, distinct from one that cannot be parsed.
         status, errs = 422, exc.extra
     kind = _HTTP.get(status, BAD_REQUEST)
+    if kind is BAD_REQUEST and "surrogate" in str(exc.detail):
+        # msgspec refuses a JSON escape of a lone surrogate while parsing; the JSON is
+        # well formed, the text is what no store can keep: the same 422 as a NUL.
+        return problem_response(
+            INVALID_INPUT, request, detail="text contains a lone surrogate (not valid Unicode)"
+        )
     detail = exc.detail if status != 413 else "the request body exceeds the size limit"
     headers = dict(exc.headers or {}) or None
     return problem_response(kind, request, detail=detail, headers=headers, errors=errs)

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from litestar import delete, get, patch, post
+from litestar.params import JSONBody
 
-from entrypoints.engine import Engine
 from entrypoints.http import convert
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import COMMON, ON_CONTEXT, WITH_BODY, Limit
+from entrypoints.http.routes.params import (
+    COMMON,
+    ON_CONTEXT,
+    WITH_BODY,
+    ContextId,
+    Cursor,
+    EngineDep,
+    Limit,
+    SettingsDep,
+    Tenant,
+)
 from entrypoints.http.schemas import (
     ContextCreate,
     ContextOut,
@@ -15,14 +25,13 @@ from entrypoints.http.schemas import (
     ContextPatch,
     context_out,
 )
-from entrypoints.settings import Settings
 
 TAGS = ["contexts"]
 
 
 @post("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*WITH_BODY))
 def create_context(
-    *, engine: Engine, tenant: str, settings: Settings, data: ContextCreate
+    *, engine: EngineDep, tenant: Tenant, settings: SettingsDep, data: JSONBody[ContextCreate]
 ) -> ContextOut:
     """Create an empty context (version 0) with a name, metadata and policy."""
     return context_out(engine.create_context(tenant, **convert.context_create(data, settings)))
@@ -30,7 +39,7 @@ def create_context(
 
 @get("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*COMMON))
 def list_contexts(
-    *, engine: Engine, tenant: str, limit: Limit = 50, cursor: str | None = None
+    *, engine: EngineDep, tenant: Tenant, limit: Limit = 50, cursor: Cursor = None
 ) -> ContextPage:
     """The tenant's contexts, oldest first; follow `next_cursor` for the next page."""
     page = engine.list_contexts(tenant, limit=limit, cursor=cursor)
@@ -40,7 +49,7 @@ def list_contexts(
 @get(
     "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
 )
-def read_context(*, engine: Engine, tenant: str, context_id: str) -> ContextOut:
+def read_context(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> ContextOut:
     """A context with its head version and totals."""
     return context_out(engine.get_context(tenant, context_id))
 
@@ -52,7 +61,12 @@ def read_context(*, engine: Engine, tenant: str, context_id: str) -> ContextOut:
     responses=documented(*WITH_BODY, *ON_CONTEXT),
 )
 def update_context(
-    *, engine: Engine, tenant: str, settings: Settings, context_id: str, data: ContextPatch
+    *,
+    engine: EngineDep,
+    tenant: Tenant,
+    settings: SettingsDep,
+    context_id: ContextId,
+    data: JSONBody[ContextPatch],
 ) -> ContextOut:
     """Rename, replace metadata, or replace the policy (fields left out are unchanged)."""
     changes = convert.context_changes(data, settings)
@@ -62,7 +76,7 @@ def update_context(
 @delete(
     "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
 )
-def delete_context(*, engine: Engine, tenant: str, context_id: str) -> None:
+def delete_context(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> None:
     """Soft delete: the context then answers 404 everywhere."""
     engine.delete_context(tenant, context_id)
 

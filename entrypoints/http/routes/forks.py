@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from litestar import get, post
+from litestar.params import JSONBody
 
-from entrypoints.engine import Engine
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, ContextId, EngineDep, Tenant
 from entrypoints.http.schemas import (
     CompactOut,
     CompactRequest,
@@ -27,7 +27,11 @@ from entrypoints.http.schemas import (
     responses=documented(*WITH_BODY, *ON_CONTEXT, p.VERSION_OUT_OF_RANGE),
 )
 def fork_context(
-    *, engine: Engine, tenant: str, context_id: str, data: ForkRequest | None = None
+    *,
+    engine: EngineDep,
+    tenant: Tenant,
+    context_id: ContextId,
+    data: JSONBody[ForkRequest | None] = None,
 ) -> ContextOut:
     """A new context holding this one's entries 1..version (default: the head)."""
     body = data or ForkRequest()
@@ -40,7 +44,7 @@ def fork_context(
     tags=["forks"],
     responses=documented(*ON_CONTEXT),
 )
-def list_forks(*, engine: Engine, tenant: str, context_id: str) -> ContextList:
+def list_forks(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> ContextList:
     """The live direct forks of a context, oldest first."""
     return ContextList(items=[context_out(c) for c in engine.forks(tenant, context_id)])
 
@@ -53,7 +57,11 @@ def list_forks(*, engine: Engine, tenant: str, context_id: str) -> ContextList:
     responses=documented(*WITH_BODY, *ON_CONTEXT, p.NOTHING_TO_COMPACT, p.VERSION_CONFLICT),
 )
 def compact_context(
-    *, engine: Engine, tenant: str, context_id: str, data: CompactRequest | None = None
+    *,
+    engine: EngineDep,
+    tenant: Tenant,
+    context_id: ContextId,
+    data: JSONBody[CompactRequest | None] = None,
 ) -> CompactOut:
     """Summarize older active entries now; `force` compacts even below the threshold."""
     body = data or CompactRequest()

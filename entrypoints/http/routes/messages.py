@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from entrypoints.engine import Engine
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, After, IdempotencyKey, Limit
+from entrypoints.http.routes.params import (
+    ON_CONTEXT,
+    WITH_BODY,
+    After,
+    ContextId,
+    EngineDep,
+    IdempotencyKey,
+    Limit,
+    SettingsDep,
+    Tenant,
+)
 from entrypoints.http.schemas import (
     AppendOut,
     AppendRequest,
@@ -19,11 +28,10 @@ from entrypoints.http.schemas import (
     VersionState,
     append_out,
 )
-from entrypoints.settings import Settings
 
 TAGS = ["messages"]
 At = Annotated[
-    int | None, Parameter(ge=0, description="Time travel: read as of this version (0..head).")
+    int | None, QueryParameter(ge=0, description="Time travel: read as of this version (0..head).")
 ]
 
 
@@ -43,11 +51,11 @@ At = Annotated[
 )
 def append_messages(
     *,
-    engine: Engine,
-    tenant: str,
-    settings: Settings,
-    context_id: str,
-    data: AppendRequest,
+    engine: EngineDep,
+    tenant: Tenant,
+    settings: SettingsDep,
+    context_id: ContextId,
+    data: JSONBody[AppendRequest],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[AppendOut]:
     """Append a batch all-or-nothing as versions head+1..head+n.
@@ -73,13 +81,13 @@ def append_messages(
 )
 def list_messages(
     *,
-    engine: Engine,
-    tenant: str,
-    context_id: str,
+    engine: EngineDep,
+    tenant: Tenant,
+    context_id: ContextId,
     after: After = 0,
     limit: Limit = 100,
     at: At = None,
-    include_embeddings: bool = False,
+    include_embeddings: FromQuery[bool] = False,
 ) -> EntryPage:
     """Entries in version order after the `after` cursor, as of version `at` (default head)."""
     page = engine.entries(tenant, context_id, after=after, limit=limit, at=at)
@@ -97,10 +105,10 @@ def list_messages(
 )
 def read_version(
     *,
-    engine: Engine,
-    tenant: str,
-    context_id: str,
-    version: int,
+    engine: EngineDep,
+    tenant: Tenant,
+    context_id: ContextId,
+    version: FromPath[int],
     after: After = 0,
     limit: Limit = 100,
 ) -> VersionState:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 
-from entrypoints.engine import MAX_PAGE
+from entrypoints.engine import MAX_PAGE, Engine
 from entrypoints.http import problem as p
+from entrypoints.settings import Settings
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description=f"Page size, 1..{MAX_PAGE}.")]
-After = Annotated[int, Parameter(ge=0, description="Version cursor: entries after this version.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, 1..{MAX_PAGE}.")]
+After = Annotated[
+    int, QueryParameter(ge=0, description="Version cursor: entries after this version.")
+]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=255,
         required=False,
@@ -26,3 +30,10 @@ IdempotencyKey = Annotated[
 COMMON = (p.UNAUTHORIZED, p.VALIDATION, p.BAD_REQUEST, p.INTERNAL)
 WITH_BODY = (*COMMON, p.PAYLOAD_TOO_LARGE, p.UNSUPPORTED_MEDIA_TYPE, p.INVALID_INPUT)
 ON_CONTEXT = (*COMMON, p.CONTEXT_NOT_FOUND)
+
+# Explicit markers: Litestar 3 stops inferring dependencies, path parameters and bodies.
+EngineDep = NamedDependency[Engine]
+Tenant = NamedDependency[str]
+SettingsDep = NamedDependency[Settings]
+ContextId = FromPath[str]
+Cursor = FromQuery[str | None]

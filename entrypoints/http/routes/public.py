@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get
+from litestar.params import FromPath
 
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
@@ -53,7 +54,7 @@ def problem_types() -> list[ProblemTypeOut]:
     sync_to_thread=False,
     responses=documented(p.NOT_FOUND),
 )
-def problem_type(slug: str) -> ProblemTypeOut:
+def problem_type(slug: FromPath[str]) -> ProblemTypeOut:
     """What one problem type means (its `type` URI points here)."""
     from litestar.exceptions import NotFoundException
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from litestar import get, post
+from litestar.params import JSONBody
 
-from entrypoints.engine import Engine
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import COMMON, WITH_BODY
+from entrypoints.http.routes.params import COMMON, WITH_BODY, EngineDep, Tenant
 from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantOut
 
 
@@ -19,7 +19,7 @@ from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, Ten
     status_code=200,
     responses=documented(*WITH_BODY, p.CONTEXT_NOT_FOUND, p.DIMENSION_MISMATCH),
 )
-def search(*, engine: Engine, tenant: str, data: SearchRequest) -> SearchOut:
+def search(*, engine: EngineDep, tenant: Tenant, data: JSONBody[SearchRequest]) -> SearchOut:
     """The k entries closest by cosine similarity, within the tenant or one context."""
     hits = engine.search(tenant, data.embedding, k=data.k, context_id=data.context_id)
     return SearchOut(
@@ -31,7 +31,7 @@ def search(*, engine: Engine, tenant: str, data: SearchRequest) -> SearchOut:
 
 
 @get("/tenant", sync_to_thread=False, tags=["tenant"], responses=documented(*COMMON))
-def whoami(*, tenant: str) -> TenantOut:
+def whoami(*, tenant: Tenant) -> TenantOut:
     """The tenant the presented API key belongs to."""
     return TenantOut(tenant_id=tenant)
 

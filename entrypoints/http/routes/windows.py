@@ -5,24 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, QueryParameter
 
 from domain.model import MAX_BUDGET
 from entrypoints.engine import Engine
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, ContextId, EngineDep, Tenant
 from entrypoints.http.schemas import WindowOut, WindowRequest
 
 TAGS = ["window"]
 ERRORS = (*ON_CONTEXT, p.INVALID_INPUT, p.BUDGET_TOO_SMALL)
 BudgetParam = Annotated[
     int | None,
-    Parameter(ge=1, le=MAX_BUDGET, description="Token budget (default: the policy's)."),
+    QueryParameter(ge=1, le=MAX_BUDGET, description="Token budget (default: the policy's)."),
 ]
 ReserveParam = Annotated[
-    int | None, Parameter(ge=0, description="Tokens kept free for the reply (below budget).")
+    int | None, QueryParameter(ge=0, description="Tokens kept free for the reply (below budget).")
 ]
 
 
@@ -39,9 +39,9 @@ def _window(engine: Engine, tenant: str, context_id: str, request: WindowRequest
 )
 def read_window(
     *,
-    engine: Engine,
-    tenant: str,
-    context_id: str,
+    engine: EngineDep,
+    tenant: Tenant,
+    context_id: ContextId,
     budget: BudgetParam = None,
     reserve: ReserveParam = None,
 ) -> WindowOut:
@@ -56,7 +56,9 @@ def read_window(
     status_code=200,
     responses=documented(*ERRORS, *WITH_BODY),
 )
-def query_window(*, engine: Engine, tenant: str, context_id: str, data: WindowRequest) -> WindowOut:
+def query_window(
+    *, engine: EngineDep, tenant: Tenant, context_id: ContextId, data: JSONBody[WindowRequest]
+) -> WindowOut:
     """The same window, with its parameters in a JSON body (room for larger queries)."""
     return _window(engine, tenant, context_id, data)
 
