@@ -52,7 +52,7 @@ def problem_types() -> list[ProblemTypeOut]:
     "/api/problems/{slug:str}",
     tags=["problems"],
     sync_to_thread=False,
-    responses=documented(p.NOT_FOUND),
+    responses=documented(p.NOT_FOUND, p.BAD_REQUEST),
 )
 def problem_type(slug: FromPath[str]) -> ProblemTypeOut:
     """What one problem type means (its `type` URI points here)."""
