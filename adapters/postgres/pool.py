@@ -1,0 +1,61 @@
+"""The connection pool: built here, opened explicitly by its owner, never at import.
+
+Prepared statements: connections are made with `prepare_threshold=None` by default, so
+psycopg never creates named server-side prepared statements. Every query then goes through
+the extended protocol's unnamed statement, which is safe behind a transaction-mode pooler
+(PgBouncer, Neon's pooled endpoint, Supavisor): a named statement prepared on one server
+connection would be missing on the next. The cost is re-planning each query (tens of
+microseconds for ours) and it buys a plan made for the actual parameter values, which the
+window and search queries benefit from. A deployment talking to PostgreSQL directly may pass
+`prepare=True` to get psycopg's default (prepare after 5 executions).
+
+pgvector's types are registered in the pool's `configure` callback, once per new
+connection, so every connection the pool hands out speaks `vector`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg_pool import ConnectionPool
+
+# psycopg's own default when preparing is allowed.
+PREPARE_AFTER = 5
+
+
+def configure(conn: psycopg.Connection[Any]) -> None:
+    """Make a new connection ready: register pgvector's types."""
+    register_vector(conn)
+
+
+def connection_kwargs(*, prepare: bool = False) -> dict[str, Any]:
+    """What every connection is opened with: autocommit (each statement is atomic)."""
+    return {"autocommit": True, "prepare_threshold": PREPARE_AFTER if prepare else None}
+
+
+def build_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    max_idle: float = 60.0,
+    prepare: bool = False,
+    name: str = "kata-context",
+) -> ConnectionPool:
+    """A closed pool: open it with `pool.open(wait=True)` (or `with pool:`) in a lifespan.
+
+    Serverless deployments keep `max_size` small and `max_idle` short: many instances
+    share one database's connection limit.
+    """
+    return ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        max_idle=max_idle,
+        kwargs=connection_kwargs(prepare=prepare),
+        configure=configure,
+        open=False,
+        name=name,
+    )

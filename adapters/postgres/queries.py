@@ -1,0 +1,266 @@
+"""The SQL the Postgres store runs. Every statement names its tenant, and history queries
+name their context too, so each stays an index seek and the schema stays shard-friendly."""
+
+from __future__ import annotations
+
+from adapters.postgres.rows import CONTEXT_COLUMNS, ENTRY_COLUMNS
+
+_V_ENTRY = ", ".join(f"v.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
+_ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
+
+CREATE_CONTEXT = f"""
+INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
+                      created_at, updated_at)
+VALUES (%(tenant)s, %(id)s, %(name)s, %(metadata)s::json, %(policy)s::json, %(parent_id)s,
+        %(fork_version)s, %(created_at)s, %(updated_at)s)
+ON CONFLICT DO NOTHING
+RETURNING {CONTEXT_COLUMNS}
+"""
+
+GET_CONTEXT = f"""
+SELECT {CONTEXT_COLUMNS} FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+"""
+
+LIST_CONTEXTS = f"""
+SELECT {CONTEXT_COLUMNS} FROM contexts
+WHERE tenant_id = %(tenant)s AND deleted_at IS NULL
+  AND (%(after_at)s::timestamptz IS NULL OR (created_at, id) > (%(after_at)s, %(after_id)s))
+ORDER BY created_at, id
+LIMIT %(limit)s
+"""
+
+UPDATE_CONTEXT = f"""
+UPDATE contexts
+SET name = COALESCE(%(name)s, name),
+    metadata = COALESCE(%(metadata)s::json, metadata),
+    policy = COALESCE(%(policy)s::json, policy),
+    updated_at = %(now)s
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+RETURNING {CONTEXT_COLUMNS}
+"""
+
+DELETE_CONTEXT = """
+UPDATE contexts SET deleted_at = %(now)s, updated_at = %(now)s
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+RETURNING id
+"""
+
+LIST_FORKS = f"""
+SELECT {CONTEXT_COLUMNS} FROM contexts
+WHERE tenant_id = %(tenant)s AND parent_id = %(id)s AND deleted_at IS NULL
+ORDER BY created_at, id
+"""
+
+# One statement appends a batch: it checks the idempotency key, bumps the head and the
+# totals under the context's row lock (so concurrent appenders get gapless versions), inserts
+# the batch with its versions and running eligible sums, and records the key. When nothing
+# was written, the 'state' and 'replay' rows tell why. Autocommit makes it atomic.
+APPEND = """
+WITH idem AS (
+    SELECT fingerprint, first_version, last_version, head_version, token_count
+    FROM idempotency_keys
+    WHERE tenant_id = %(tenant)s AND context_id = %(id)s AND key = %(key)s
+),
+ctx AS (
+    UPDATE contexts
+    SET head_version = head_version + %(n)s,
+        token_total = token_total + %(tokens)s,
+        eligible_total = eligible_total + %(eligible)s,
+        compacted_through = CASE WHEN %(summary_at)s::integer IS NULL THEN compacted_through
+                                 ELSE %(summary_through)s END,
+        summary_version = CASE WHEN %(summary_at)s::integer IS NULL THEN summary_version
+                               ELSE head_version + %(summary_at)s END,
+        updated_at = %(now)s
+    WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+      AND (%(expected)s::integer IS NULL OR head_version = %(expected)s::integer)
+      AND NOT EXISTS (SELECT 1 FROM idem)
+    RETURNING head_version - %(n)s AS base, eligible_total - %(eligible)s AS ebase,
+              head_version
+),
+ins AS (
+    INSERT INTO context_versions (
+        tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
+        metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
+        covers_last, embedding, search, created_at)
+    SELECT %(tenant)s, %(id)s, ctx.base + r.ord, r.kind, r.role, r.content::json, r.name,
+           r.tool_calls::json, r.tool_call_id, r.metadata::json, r.token_count,
+           r.token_source, r.pinned, r.is_pin, ctx.ebase + r.ebefore, r.covers_first,
+           r.covers_last, r.embedding, to_tsvector('simple', r.search), %(now)s
+    FROM ctx, unnest(
+        %(kinds)s::text[], %(roles)s::text[], %(contents)s::text[], %(names)s::text[],
+        %(tool_calls)s::text[], %(tool_call_ids)s::text[], %(metadatas)s::text[],
+        %(token_counts)s::integer[], %(token_sources)s::text[], %(pinned)s::boolean[],
+        %(is_pin)s::boolean[], %(ebefore)s::bigint[], %(covers_first)s::integer[],
+        %(covers_last)s::integer[], %(embeddings)s::vector[], %(searches)s::text[]
+    ) WITH ORDINALITY AS r(kind, role, content, name, tool_calls, tool_call_id, metadata,
+                           token_count, token_source, pinned, is_pin, ebefore, covers_first,
+                           covers_last, embedding, search, ord)
+),
+record AS (
+    INSERT INTO idempotency_keys (tenant_id, context_id, key, fingerprint, first_version,
+                                  last_version, head_version, token_count, created_at)
+    SELECT %(tenant)s, %(id)s, %(key)s, %(fingerprint)s, ctx.base + 1, ctx.head_version,
+           ctx.head_version, %(tokens)s, %(now)s
+    FROM ctx WHERE %(key)s::text IS NOT NULL
+)
+SELECT 'appended' AS outcome, base + 1 AS first_version, head_version AS last_version,
+       head_version, %(tokens)s::bigint AS token_count, NULL::text AS fingerprint
+FROM ctx
+UNION ALL
+SELECT 'replay', first_version, last_version, head_version, token_count, fingerprint FROM idem
+UNION ALL
+SELECT 'state', NULL, NULL, head_version, NULL, NULL FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+"""
+
+# Pins, the newest summary and the tail, in one statement over one snapshot. The tail is a
+# backward seek on the eligible running sum: an entry belongs when the suffix it starts
+# fits, i.e. eligible_before >= eligible_total - tail. The LIMIT keeps the planner on the
+# index (every entry holds >= 1 token, so no more than `tail` rows can qualify).
+WINDOW = f"""
+SELECT c.head_version AS head, c.compacted_through AS through, e.*
+FROM contexts c
+LEFT JOIN LATERAL (
+    (SELECT 1 AS part, {_V_ENTRY} FROM context_versions v
+     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
+     ORDER BY v.version)
+    UNION ALL
+    (SELECT 2 AS part, {_V_ENTRY} FROM context_versions v
+     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+       AND v.version = c.summary_version)
+    UNION ALL
+    (SELECT 3 AS part, {_V_ENTRY} FROM context_versions v
+     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+       AND v.eligible_before >= c.eligible_total - %(tail)s
+       AND v.version > c.compacted_through
+     ORDER BY v.eligible_before DESC
+     LIMIT %(tail)s)
+) e ON true
+WHERE c.tenant_id = %(tenant)s AND c.id = %(id)s AND c.deleted_at IS NULL
+"""
+
+READ_ENTRIES = f"""
+SELECT c.head_version AS head, e.*
+FROM contexts c
+LEFT JOIN LATERAL (
+    SELECT {_V_ENTRY} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+      AND v.version > %(after)s
+      AND v.version <= LEAST(COALESCE(%(at)s::integer, c.head_version), c.head_version)
+    ORDER BY v.version
+    LIMIT %(limit)s
+) e ON true
+WHERE c.tenant_id = %(tenant)s AND c.id = %(id)s AND c.deleted_at IS NULL
+"""
+
+READ_VERSIONS = f"""
+SELECT {_V_ENTRY} FROM context_versions v
+WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = ANY(%(versions)s)
+ORDER BY v.version
+"""
+
+CONTEXT_STATE = """
+SELECT head_version, compacted_through FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+"""
+
+# Exact cosine over the context's eligible active entries. Ordering by the score (not by
+# the distance operator) keeps the HNSW index out: a narrow filter must not lose results.
+RANK_SEMANTIC = f"""
+SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
+FROM context_versions v
+WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+  AND v.version > %(through)s AND v.embedding IS NOT NULL
+ORDER BY score DESC, v.version DESC
+LIMIT %(k)s
+"""
+
+RANK_LEXICAL = f"""
+SELECT {_V_ENTRY}, ts_rank_cd(v.search, q) AS score
+FROM context_versions v, websearch_to_tsquery('simple', %(query)s) AS q
+WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+  AND v.version > %(through)s AND v.search @@ q
+ORDER BY score DESC, v.version DESC
+LIMIT %(k)s
+"""
+
+# A fork copies rows inside the database: nothing travels through Python. The child's
+# totals and compaction state are those of the parent at version N.
+FORK = f"""
+WITH parent AS (
+    SELECT id, metadata, policy FROM contexts
+    WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+      AND %(version)s BETWEEN 0 AND head_version
+),
+at_n AS (
+    SELECT
+        (SELECT COALESCE(sum(v.token_count), 0) FROM context_versions v
+         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+           AND v.version <= %(version)s) AS token_total,
+        (SELECT v.eligible_before + CASE WHEN {_ELIGIBLE} THEN v.token_count ELSE 0 END
+         FROM context_versions v
+         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+           AND v.version = %(version)s) AS eligible_total,
+        (SELECT v.version FROM context_versions v
+         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+           AND v.version <= %(version)s AND v.kind = 'summary'
+         ORDER BY v.version DESC LIMIT 1) AS summary_version
+),
+child AS (
+    INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
+                          head_version, token_total, eligible_total, compacted_through,
+                          summary_version, created_at, updated_at)
+    SELECT %(tenant)s, %(new_id)s, %(name)s, p.metadata, p.policy, p.id, %(version)s,
+           %(version)s, a.token_total, COALESCE(a.eligible_total, 0),
+           COALESCE((SELECT s.covers_last FROM context_versions s
+                     WHERE s.tenant_id = %(tenant)s AND s.context_id = %(id)s
+                       AND s.version = a.summary_version), 0),
+           a.summary_version, %(now)s, %(now)s
+    FROM parent p, at_n a
+    ON CONFLICT DO NOTHING
+    RETURNING {CONTEXT_COLUMNS}
+),
+copied AS (
+    INSERT INTO context_versions (
+        tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
+        metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
+        covers_last, embedding, search, created_at)
+    SELECT v.tenant_id, %(new_id)s, v.version, v.kind, v.role, v.content, v.name,
+           v.tool_calls, v.tool_call_id, v.metadata, v.token_count, v.token_source, v.pinned,
+           v.is_pin, v.eligible_before, v.covers_first, v.covers_last, v.embedding, v.search,
+           v.created_at
+    FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version <= %(version)s
+      AND EXISTS (SELECT 1 FROM child)
+)
+SELECT * FROM child
+"""
+
+# Similarity search within the tenant's live contexts. With iterative index scans
+# (relaxed order) the HNSW scan keeps going until k rows pass the filters; the outer
+# ORDER BY restores exact order among them.
+SEARCH = f"""
+WITH relaxed AS MATERIALIZED (
+    SELECT v.context_id, {_V_ENTRY}, v.embedding <=> %(q)s AS distance
+    FROM context_versions v
+    JOIN contexts c ON c.tenant_id = v.tenant_id AND c.id = v.context_id
+    WHERE v.tenant_id = %(tenant)s AND c.deleted_at IS NULL AND v.embedding IS NOT NULL
+      AND (%(id)s::text IS NULL OR v.context_id = %(id)s::text)
+    ORDER BY v.embedding <=> %(q)s
+    LIMIT %(k)s
+)
+SELECT * FROM relaxed ORDER BY distance + 0, context_id, version
+"""
+
+# The exact answer, for when the index scan gave up before finding k rows (its scan is
+# capped by hnsw.max_scan_tuples): `+ 0` stops the planner from using the HNSW index.
+SEARCH_EXACT = f"""
+SELECT v.context_id, {_V_ENTRY}, v.embedding <=> %(q)s AS distance
+FROM context_versions v
+JOIN contexts c ON c.tenant_id = v.tenant_id AND c.id = v.context_id
+WHERE v.tenant_id = %(tenant)s AND c.deleted_at IS NULL AND v.embedding IS NOT NULL
+  AND (%(id)s::text IS NULL OR v.context_id = %(id)s::text)
+ORDER BY (v.embedding <=> %(q)s) + 0, v.context_id, v.version
+LIMIT %(k)s
+"""

@@ -1,0 +1,143 @@
+"""Rows <-> domain models: the adapter's own cattrs converter, so the domain never learns
+column names. JSON columns are `json` (stored verbatim) and written as JSON text."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import cattrs
+from pgvector import Vector
+
+from domain.errors import InvalidInput
+from domain.keys import ApiKey
+from domain.model import (
+    Content,
+    ContentPart,
+    Context,
+    Entry,
+    EntryDraft,
+    EntryKind,
+    Policy,
+    VersionRange,
+)
+
+# The columns an entry is read with, in the order the queries select them.
+ENTRY_COLUMNS = (
+    "version, kind, role, content, name, tool_calls, tool_call_id, metadata, token_count, "
+    "token_source, pinned, embedding, covers_first, covers_last, created_at"
+)
+CONTEXT_COLUMNS = (
+    "id, tenant_id, name, metadata, policy, parent_id, fork_version, head_version, "
+    "token_total, compacted_through, created_at, updated_at, deleted_at"
+)
+KEY_COLUMNS = "id, tenant_id, key_hash, prefix, label, created_at, revoked_at"
+
+
+def _utc(value: datetime, _type: object = None) -> datetime:
+    # The session's TimeZone decides what psycopg returns; the domain speaks UTC.
+    return value.astimezone(UTC)
+
+
+def _content(value: Any, _type: object) -> Content:
+    if isinstance(value, str):
+        return value
+    return tuple(
+        ContentPart(type=p["type"], text=p.get("text"), data=p.get("data") or {}) for p in value
+    )
+
+
+def _embedding(value: Any, _type: object) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    items = value.to_list() if hasattr(value, "to_list") else value
+    return tuple(float(x) for x in items)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter()
+    conv.register_structure_hook(datetime, _utc)
+    conv.register_structure_hook_func(lambda t: t == Content, _content)
+    conv.register_structure_hook_func(lambda t: t == (tuple[float, ...] | None), _embedding)
+    conv.register_structure_hook_func(
+        lambda t: t == (VersionRange | None),
+        lambda v, _t: None if v is None else VersionRange(first=v[0], last=v[1]),
+    )
+    return conv
+
+
+_rows = _make_converter()
+
+
+def entry_from_row(row: Mapping[str, Any]) -> Entry:
+    """An Entry from a row selected with ENTRY_COLUMNS."""
+    data = dict(row)
+    first, last = data.pop("covers_first"), data.pop("covers_last")
+    data["covers"] = None if first is None else (first, last)
+    data["tool_calls"] = data["tool_calls"] or []
+    return _rows.structure(data, Entry)
+
+
+def context_from_row(row: Mapping[str, Any]) -> Context:
+    """A Context from a row selected with CONTEXT_COLUMNS."""
+    return _rows.structure(dict(row), Context)
+
+
+def key_from_row(row: Mapping[str, Any]) -> ApiKey:
+    """An ApiKey from a row selected with KEY_COLUMNS."""
+    return _rows.structure(dict(row), ApiKey)
+
+
+def policy_json(policy: Policy) -> str:
+    """A policy as stored."""
+    return to_json(_rows.unstructure(policy))
+
+
+def to_json(value: Any) -> str:
+    """JSON text for a json column; values JSON cannot hold are the caller's InvalidInput."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as err:
+        raise InvalidInput(f"not storable as JSON: {err}") from None
+
+
+def content_json(content: Content) -> str:
+    """An entry's content as stored: a JSON string, or a list of typed parts."""
+    if isinstance(content, str):
+        return to_json(content)
+    return to_json([{"type": p.type, "text": p.text, "data": dict(p.data)} for p in content])
+
+
+def tool_calls_json(draft: EntryDraft) -> str | None:
+    """Tool calls as stored (NULL when there are none)."""
+    if not draft.tool_calls:
+        return None
+    calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in draft.tool_calls]
+    return to_json(calls)
+
+
+def search_text(draft: EntryDraft) -> str:
+    """What lexical search reads: the entry's text plus its tool calls' names and arguments."""
+    if isinstance(draft.content, str):
+        parts = [draft.content]
+    else:
+        parts = [p.text for p in draft.content if p.text]
+    for call in draft.tool_calls:
+        parts.extend((call.name, call.arguments))
+    return "\n".join(parts)
+
+
+def is_eligible(draft: EntryDraft) -> bool:
+    """Eligible for the window's tail: a message that is not a pin."""
+    return draft.kind is EntryKind.MESSAGE and not draft.is_pin
+
+
+def vector_param(vector: Sequence[float]) -> Vector:
+    """An embedding as a query parameter; non-finite numbers cannot be stored."""
+    values = [float(x) for x in vector]
+    if not all(math.isfinite(x) for x in values):
+        raise InvalidInput("an embedding holds a non-finite number")
+    return Vector(values)

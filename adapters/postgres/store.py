@@ -1,0 +1,480 @@
+"""ContextStore over PostgreSQL (psycopg 3, sync, through a pool the caller opened).
+
+Appends, forks and windows are single statements (see queries.py): autocommit makes each
+atomic, and the context's row lock keeps versions gapless under concurrent writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from adapters.postgres import queries
+from adapters.postgres.rows import (
+    content_json,
+    context_from_row,
+    entry_from_row,
+    is_eligible,
+    policy_json,
+    search_text,
+    to_json,
+    tool_calls_json,
+    vector_param,
+)
+from domain import versioning
+from domain.compaction import CompactionView
+from domain.errors import (
+    ContextNotFound,
+    IdempotencyKeyReused,
+    InvalidInput,
+    VersionConflict,
+)
+from domain.model import (
+    AppendResult,
+    Context,
+    ContextChanges,
+    Entry,
+    EntryDraft,
+    EntryKind,
+    Page,
+    SearchHit,
+)
+from domain.relevance import Ranked, Relevance
+from domain.window import WindowCandidates
+
+# A racing writer can make the first attempt inconclusive; a few retries always settle it.
+_APPEND_ATTEMPTS = 5
+_WORD = re.compile(r"\w+")
+# HNSW candidate list for similarity search: higher finds more true neighbours, slower.
+DEFAULT_EF_SEARCH = 100
+# Large enough for "every eligible entry" in a compaction view.
+_ALL_TOKENS = 2**62
+
+
+class PostgresStore:
+    """The storage port over PostgreSQL; every query names its tenant."""
+
+    def __init__(self, pool: ConnectionPool, *, ef_search: int = DEFAULT_EF_SEARCH) -> None:
+        self._pool = pool
+        self._ef_search = ef_search
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """The pool this store draws connections from."""
+        return self._pool
+
+    # -- contexts ---------------------------------------------------------------
+
+    def create_context(self, context: Context) -> Context:
+        """Store a new, empty context (id, tenant and times already set)."""
+        params = {
+            "tenant": context.tenant_id,
+            "id": context.id,
+            "name": context.name,
+            "metadata": to_json(dict(context.metadata)),
+            "policy": policy_json(context.policy),
+            "parent_id": context.parent_id,
+            "fork_version": context.fork_version,
+            "created_at": context.created_at,
+            "updated_at": context.updated_at,
+        }
+        row = self._one(queries.CREATE_CONTEXT, params)
+        if row is None:
+            raise InvalidInput(f"context id {context.id!r} already exists")
+        return context_from_row(row)
+
+    def get_context(self, tenant_id: str, context_id: str) -> Context:
+        """The live context, with its head and totals. Raises ContextNotFound."""
+        row = self._one(queries.GET_CONTEXT, {"tenant": tenant_id, "id": context_id})
+        if row is None:
+            raise ContextNotFound(context_id)
+        return context_from_row(row)
+
+    def list_contexts(
+        self, tenant_id: str, *, limit: int, cursor: str | None = None
+    ) -> Page[Context]:
+        """The tenant's live contexts by (created_at, id); the cursor is the last item's key."""
+        after_at, after_id = _parse_cursor(cursor) if cursor is not None else (None, None)
+        rows = self._all(
+            queries.LIST_CONTEXTS,
+            {"tenant": tenant_id, "after_at": after_at, "after_id": after_id, "limit": limit + 1},
+        )
+        items = tuple(context_from_row(r) for r in rows[:limit])
+        more = len(rows) > limit and bool(items)
+        return Page(items=items, next_cursor=_make_cursor(items[-1]) if more else None)
+
+    def update_context(
+        self, tenant_id: str, context_id: str, changes: ContextChanges, *, now: datetime
+    ) -> Context:
+        """Replace name, metadata or policy where given; bumps updated_at."""
+        params = {
+            "tenant": tenant_id,
+            "id": context_id,
+            "name": changes.name,
+            "metadata": None if changes.metadata is None else to_json(dict(changes.metadata)),
+            "policy": None if changes.policy is None else policy_json(changes.policy),
+            "now": now,
+        }
+        row = self._one(queries.UPDATE_CONTEXT, params)
+        if row is None:
+            raise ContextNotFound(context_id)
+        return context_from_row(row)
+
+    def delete_context(self, tenant_id: str, context_id: str, *, now: datetime) -> None:
+        """Soft delete: the context then answers as missing."""
+        row = self._one(queries.DELETE_CONTEXT, {"tenant": tenant_id, "id": context_id, "now": now})
+        if row is None:
+            raise ContextNotFound(context_id)
+
+    # -- the version log ----------------------------------------------------------
+
+    def append(
+        self,
+        tenant_id: str,
+        context_id: str,
+        drafts: Sequence[EntryDraft],
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> AppendResult:
+        """Append all drafts or none as versions head+1..head+n, in one statement."""
+        if not drafts:
+            versioning.versions_after(0, 0)
+        if idempotency_key is not None and fingerprint is None:
+            fingerprint = versioning.batch_fingerprint(drafts)
+        params = _append_params(drafts)
+        params.update(
+            tenant=tenant_id,
+            id=context_id,
+            now=now,
+            expected=expected_version,
+            key=idempotency_key,
+            fingerprint=fingerprint,
+        )
+        for _ in range(_APPEND_ATTEMPTS):
+            result = self._try_append(params, expected_version, idempotency_key, fingerprint)
+            if result is not None:
+                return result
+        raise VersionConflict(expected=expected_version or 0, current=self._head(params))
+
+    def _try_append(
+        self,
+        params: dict[str, Any],
+        expected: int | None,
+        key: str | None,
+        fingerprint: str | None,
+    ) -> AppendResult | None:
+        try:
+            rows = self._all(queries.APPEND, params)
+        except psycopg.errors.UniqueViolation:
+            # Another request stored the same idempotency key first: replay on retry.
+            return None
+        by = {r["outcome"]: r for r in rows}
+        cid = params["id"]
+        if "appended" in by:
+            return _result(cid, by["appended"], replayed=False)
+        if "state" not in by:
+            raise ContextNotFound(cid)
+        if "replay" in by:
+            if by["replay"]["fingerprint"] != fingerprint:
+                raise IdempotencyKeyReused(key or "")
+            return _result(cid, by["replay"], replayed=True)
+        head = by["state"]["head_version"]
+        if expected is not None and expected != head:
+            raise VersionConflict(expected=expected, current=head)
+        # The head moved between the snapshot and the row lock: try again.
+        return None
+
+    def _head(self, params: Mapping[str, Any]) -> int:
+        return self.get_context(params["tenant"], params["id"]).head_version
+
+    def read_entries(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        at: int | None = None,
+    ) -> Page[Entry]:
+        """Versions in (after, min(at, head)], ascending, at most `limit`."""
+        params = {"tenant": tenant_id, "id": context_id, "after": after, "at": at, "limit": limit}
+        rows = self._all(queries.READ_ENTRIES, params, binary=True)
+        if not rows:
+            raise ContextNotFound(context_id)
+        head = rows[0]["head"]
+        end = head if at is None else at
+        versioning.check_version(end, head)
+        items = tuple(entry_from_row(_entry_part(r)) for r in rows if r["version"] is not None)
+        more = bool(items) and items[-1].version < end
+        return Page(items=items, next_cursor=str(items[-1].version) if more else None)
+
+    def read_versions(
+        self, tenant_id: str, context_id: str, versions: Sequence[int]
+    ) -> tuple[Entry, ...]:
+        """The entries at the given versions (those that exist), in version order."""
+        self.get_context(tenant_id, context_id)
+        wanted = sorted({v for v in versions if 1 <= v <= 2**31 - 1})
+        rows = self._all(
+            queries.READ_VERSIONS,
+            {"tenant": tenant_id, "id": context_id, "versions": wanted},
+            binary=True,
+        )
+        return tuple(entry_from_row(r) for r in rows)
+
+    def window_candidates(
+        self, tenant_id: str, context_id: str, *, tail_tokens: int
+    ) -> WindowCandidates:
+        """Pins, the newest summary and the tail that fits, in one index-seeking statement."""
+        rows = self._all(
+            queries.WINDOW,
+            {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0)},
+            binary=True,
+        )
+        if not rows:
+            raise ContextNotFound(context_id)
+        parts: dict[int, list[Entry]] = {1: [], 2: [], 3: []}
+        for r in rows:
+            if r["part"] is not None:
+                parts[r["part"]].append(entry_from_row(_entry_part(r)))
+        return WindowCandidates(
+            head_version=rows[0]["head"],
+            compacted_through=rows[0]["through"],
+            pins=tuple(sorted(parts[1], key=_version)),
+            summary=parts[2][0] if parts[2] else None,
+            tail=tuple(sorted(parts[3], key=_version)),
+        )
+
+    def rank_relevant(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        text: str | None,
+        embedding: Sequence[float] | None,
+        k: int,
+    ) -> Relevance:
+        """Exact cosine and full-text rank over eligible active entries, ties to newer."""
+        state = self._one(queries.CONTEXT_STATE, {"tenant": tenant_id, "id": context_id})
+        if state is None:
+            raise ContextNotFound(context_id)
+        base = {"tenant": tenant_id, "id": context_id, "through": state["compacted_through"]}
+        semantic: list[Ranked] = []
+        lexical: list[Ranked] = []
+        if embedding is not None and k > 0:
+            vector = vector_param(embedding)
+            rows = self._all(queries.RANK_SEMANTIC, {**base, "q": vector, "k": k}, binary=True)
+            semantic = [_ranked(r) for r in rows]
+        terms = _WORD.findall(text.lower()) if text else []
+        if terms and k > 0:
+            # Quoted, so a term like "or" is searched for rather than read as an operator.
+            query = " or ".join(f'"{t}"' for t in terms)
+            rows = self._all(queries.RANK_LEXICAL, {**base, "query": query, "k": k}, binary=True)
+            lexical = [_ranked(r) for r in rows]
+        return Relevance(semantic=tuple(semantic), lexical=tuple(lexical))
+
+    def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:
+        """The eligible active entries (after the newest summary) and the active tokens."""
+        candidates = self.window_candidates(tenant_id, context_id, tail_tokens=_ALL_TOKENS)
+        active = sum(e.token_count for e in (*candidates.pins, *candidates.tail))
+        if candidates.summary is not None:
+            active += candidates.summary.token_count
+        return CompactionView(
+            head_version=candidates.head_version,
+            compacted_through=candidates.compacted_through,
+            active_tokens=active,
+            summary=candidates.summary,
+            entries=candidates.tail,
+        )
+
+    def record_compaction(
+        self,
+        tenant_id: str,
+        context_id: str,
+        summary: EntryDraft,
+        *,
+        expected_version: int,
+        now: datetime,
+    ) -> AppendResult:
+        """Append the summary version; compacted_through follows its covered range."""
+        if summary.kind is not EntryKind.SUMMARY or summary.covers is None:
+            raise InvalidInput("a compaction records a summary entry with its covered range")
+        return self.append(
+            tenant_id, context_id, [summary], now=now, expected_version=expected_version
+        )
+
+    def fork(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        version: int,
+        new_id: str,
+        name: str,
+        now: datetime,
+    ) -> Context:
+        """A new context holding copies of the parent's entries 1..version, copied in SQL."""
+        params = {
+            "tenant": tenant_id,
+            "id": context_id,
+            "version": version,
+            "new_id": new_id,
+            "name": name,
+            "now": now,
+        }
+        row = self._one(queries.FORK, params)
+        if row is not None:
+            return context_from_row(row)
+        parent = self.get_context(tenant_id, context_id)
+        versioning.check_version(version, parent.head_version)
+        raise InvalidInput(f"context id {new_id!r} already exists")
+
+    def list_forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:
+        """The live direct forks of a context, by (created_at, id)."""
+        self.get_context(tenant_id, context_id)
+        rows = self._all(queries.LIST_FORKS, {"tenant": tenant_id, "id": context_id})
+        return tuple(context_from_row(r) for r in rows)
+
+    def search(
+        self,
+        tenant_id: str,
+        embedding: Sequence[float],
+        *,
+        k: int,
+        context_id: str | None = None,
+    ) -> tuple[SearchHit, ...]:
+        """The k nearest entries by cosine in the tenant's live contexts (HNSW, then exact)."""
+        if context_id is not None:
+            self.get_context(tenant_id, context_id)
+        if k < 1:
+            return ()
+        query = vector_param(embedding)
+        params = {"tenant": tenant_id, "id": context_id, "q": query, "k": k}
+        with self._cursor(binary=True) as cur, cur.connection.transaction():
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cur.execute(f"SET LOCAL hnsw.ef_search = {int(self._ef_search)}")
+            rows = cur.execute(queries.SEARCH, params).fetchall()
+            if len(rows) < k:
+                rows = cur.execute(queries.SEARCH_EXACT, params).fetchall()
+        return tuple(_hit(r) for r in rows)
+
+    # -- plumbing ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _cursor(self, *, binary: bool = False) -> Iterator[psycopg.Cursor[dict[str, Any]]]:
+        try:
+            with (
+                self._pool.connection() as conn,
+                conn.cursor(row_factory=dict_row, binary=binary) as cur,
+            ):
+                yield cur
+        except (UnicodeEncodeError, psycopg.DataError) as err:
+            # The engine rejects such text first; this keeps a stray one a client error.
+            raise InvalidInput(f"not storable in PostgreSQL: {_first_line(err)}") from None
+
+    def _all(
+        self, sql: str, params: Mapping[str, Any], *, binary: bool = False
+    ) -> list[dict[str, Any]]:
+        with self._cursor(binary=binary) as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        with self._cursor() as cur:
+            return cur.execute(sql, params).fetchone()
+
+
+def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
+    """Column arrays for unnest, the batch's totals, and where its newest summary sits."""
+    ebefore, running = [], 0
+    summary_at = summary_through = None
+    for i, d in enumerate(drafts, start=1):
+        ebefore.append(running)
+        if is_eligible(d):
+            running += d.token_count
+        if d.kind is EntryKind.SUMMARY:
+            summary_at = i
+            summary_through = d.covers.last if d.covers is not None else 0
+    return {
+        "n": len(drafts),
+        "tokens": sum(d.token_count for d in drafts),
+        "eligible": running,
+        "summary_at": summary_at,
+        "summary_through": summary_through,
+        "kinds": [d.kind.value for d in drafts],
+        "roles": [d.role.value for d in drafts],
+        "contents": [content_json(d.content) for d in drafts],
+        "names": [d.name for d in drafts],
+        "tool_calls": [tool_calls_json(d) for d in drafts],
+        "tool_call_ids": [d.tool_call_id for d in drafts],
+        "metadatas": [to_json(dict(d.metadata)) for d in drafts],
+        "token_counts": [d.token_count for d in drafts],
+        "token_sources": [d.token_source.value for d in drafts],
+        "pinned": [d.pinned for d in drafts],
+        "is_pin": [d.is_pin for d in drafts],
+        "ebefore": ebefore,
+        "covers_first": [d.covers.first if d.covers else None for d in drafts],
+        "covers_last": [d.covers.last if d.covers else None for d in drafts],
+        "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts],
+        "searches": [search_text(d) for d in drafts],
+    }
+
+
+def _result(context_id: str, row: Mapping[str, Any], *, replayed: bool) -> AppendResult:
+    return AppendResult(
+        context_id=context_id,
+        first_version=row["first_version"],
+        last_version=row["last_version"],
+        head_version=row["head_version"],
+        token_count=int(row["token_count"]),
+        replayed=replayed,
+    )
+
+
+def _entry_part(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("head", "through", "part")}
+
+
+def _ranked(row: Mapping[str, Any]) -> Ranked:
+    data = dict(row)
+    score = float(data.pop("score"))
+    return Ranked(entry=entry_from_row(data), score=score)
+
+
+def _hit(row: Mapping[str, Any]) -> SearchHit:
+    data = dict(row)
+    context_id = data.pop("context_id")
+    distance = data.pop("distance")
+    score = 0.0 if math.isnan(distance) else 1.0 - float(distance)  # NaN: a zero vector
+    return SearchHit(context_id=context_id, entry=entry_from_row(data), score=score)
+
+
+def _version(entry: Entry) -> int:
+    return entry.version
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
+def _make_cursor(context: Context) -> str:
+    return f"{context.created_at.isoformat()}|{context.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, str]:
+    created, sep, cid = cursor.partition("|")
+    try:
+        if not sep:
+            raise ValueError(cursor)
+        return (datetime.fromisoformat(created), cid)
+    except ValueError:
+        raise InvalidInput(f"malformed cursor {cursor!r}") from None

@@ -1,0 +1,1 @@
+"""Test support: where the tests' PostgreSQL comes from."""
