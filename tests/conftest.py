@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Real PostgreSQL fixtures (postgres_store, postgres_keys...), started only when asked for.
+pytest_plugins = ["tests.postgres_fixtures"]
+
 settings.register_profile(
     "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
