@@ -44,11 +44,12 @@ class Api:
         return self.client.post(f"/api/v1/contexts/{cid}/messages", json=body, headers=self.headers)
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
 def adapters(request: pytest.FixtureRequest) -> tuple[ContextStore, ApiKeyStore]:
-    """The store and key store of each adapter in turn."""
+    """The store and key store of each adapter in turn (Postgres: a database of dimension 3)."""
     if request.param == "postgres":
-        return request.getfixturevalue("postgres_store"), request.getfixturevalue("postgres_keys")
+        store, keys = request.getfixturevalue("postgres_stores")(DIMENSION)
+        return store, keys
     return MemoryStore(), MemoryKeyStore()
 
 
