@@ -12,7 +12,7 @@ from ports.keys import ApiKeyStore
 from ports.store import ContextStore
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "postgres"])
 def store(request: pytest.FixtureRequest) -> ContextStore:
     """Every adapter in turn; tests never assume the store is empty."""
     if request.param == "postgres":
@@ -21,7 +21,7 @@ def store(request: pytest.FixtureRequest) -> ContextStore:
     return MemoryStore()
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "postgres"])
 def key_store(request: pytest.FixtureRequest) -> ApiKeyStore:
     """Every API key adapter in turn (Postgres provides `postgres_key_store`)."""
     if request.param == "postgres":
