@@ -34,6 +34,18 @@ LOCK_KEY = 0x6B617461_6D696772  # "katamigr"
 _FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # sqlglot has no grammar for these and falls back to a raw Command; they are accepted.
 _COMMANDS_ALLOWED = ("CREATE EXTENSION",)
+_STATEMENTS = (
+    exp.DDL,
+    exp.DML,
+    exp.Query,
+    exp.Drop,
+    exp.Alter,
+    exp.Comment,
+    exp.TruncateTable,
+    exp.Set,
+    exp.Grant,
+    exp.Analyze,
+)
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -122,7 +134,7 @@ def statements(file: MigrationFile, *, dimension: int) -> list[str]:
             reason = err.errors[0].get("description") if err.errors else str(err)
             raise MigrationError(f"{file.name}, line {line}: cannot parse: {reason}") from None
         for expression in parsed:
-            if isinstance(expression, exp.Command) and not _allowed_command(text):
+            if not _is_statement(expression, text):
                 raise MigrationError(
                     f"{file.name}, line {start_line}: sqlglot cannot parse this statement"
                 )
@@ -142,8 +154,12 @@ def _quiet_sqlglot() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _allowed_command(text: str) -> bool:
-    return " ".join(text.split()[:2]).upper() in _COMMANDS_ALLOWED
+def _is_statement(expression: object, text: str) -> bool:
+    # sqlglot reads words it does not know as a bare column or alias, and statements it has
+    # no grammar for as a raw Command: both mean it did not really parse the statement.
+    if isinstance(expression, exp.Command):
+        return " ".join(text.split()[:2]).upper() in _COMMANDS_ALLOWED
+    return isinstance(expression, _STATEMENTS)
 
 
 def _split(sql: str, tokens: list[Token]) -> Iterator[tuple[int, str]]:
