@@ -1,10 +1,31 @@
-"""Relevance of older entries to a query: ranked lists from the adapters, fused here."""
+"""Relevance of older entries to a query: ranked lists from the adapters, fused here, and
+the budget rule that spends part of a window on them."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import attrs
 
-from domain.model import Entry
+from domain.errors import InvalidInput
+from domain.model import Entry, EntryKind, Role
+from domain.tool_groups import EntryPool, group_with_neighbours, orphans
+from domain.window import (
+    Reason,
+    ScoredEntry,
+    Window,
+    WindowCandidates,
+    WindowEntry,
+    assemble_window,
+    recent_suffix,
+    select_window,
+    window_head,
+)
+
+# Cormack et al.'s constant: it damps the head of each ranking so that an entry found by
+# both rankings beats one found near the top of only one.
+RRF_K = 60
 
 
 @attrs.frozen(kw_only=True)
@@ -25,3 +46,143 @@ class Relevance:
 
     semantic: tuple[Ranked, ...] = ()
     lexical: tuple[Ranked, ...] = ()
+
+
+def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[ScoredEntry, ...]:
+    """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings, best first.
+
+    Only ranks count, so cosine and BM25 (or ts_rank_cd) need no common scale; ties go
+    to the newer entry, as in the adapters' rankings.
+    """
+    scores: dict[int, float] = {}
+    entries: dict[int, Entry] = {}
+    for ranking in (relevance.semantic, relevance.lexical):
+        for rank, ranked in enumerate(ranking, start=1):
+            v = ranked.entry.version
+            scores[v] = scores.get(v, 0.0) + 1.0 / (k + rank)
+            entries[v] = ranked.entry
+    order = sorted(scores, key=lambda v: (-scores[v], -v))
+    return tuple(ScoredEntry(entry=entries[v], score=scores[v]) for v in order)
+
+
+def select_query_window(
+    candidates: WindowCandidates,
+    *,
+    budget: int,
+    reserve: int = 0,
+    share: float = 0.5,
+    neighbours: int = 0,
+) -> Window:
+    """Pins, the summary, the latest turn, then relevant older entries (with their
+    tool-call partners and neighbours) up to `share` of the budget, then recent entries.
+
+    Without relevant candidates this is exactly `select_window`.
+    """
+    if not candidates.relevant:
+        return select_window(candidates, budget=budget, reserve=reserve)
+    if not 0 <= share <= 1 or neighbours < 0:
+        raise InvalidInput("share must be in [0, 1] and neighbours at least 0")
+    available = budget - reserve
+    chosen, used = window_head(candidates, budget=budget, reserve=reserve)
+    tail = candidates.tail
+    cut = latest_turn_start(tail)
+    turn = tail[cut:]
+    fits = sum(e.token_count for e in turn) <= available - used
+    latest = recent_suffix(turn, available - used)
+    chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in latest)
+    used += sum(e.token_count for e in latest)
+    if not fits:
+        # The latest turn did not fit whole: nothing older may come before its cut.
+        return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
+    older = tail[:cut]
+    room = available - used
+    cap = min(room, math.floor(share * available))
+    # Entries that fit even if the relevant part takes its whole share are sent anyway;
+    # spending relevant tokens on them would waste the share.
+    sure = {e.version for e in recent_suffix(older, room - cap)}
+    pool = EntryPool(_eligible_pool(candidates))
+    relevant = _relevant_groups(candidates, chosen, pool, sure=sure, cap=cap, neighbours=neighbours)
+    chosen.extend(relevant)
+    used += sum(w.entry.token_count for w in relevant)
+    recent = _recent_fill(older, {w.entry.version for w in chosen}, available - used)
+    drop = orphans([w.entry for w in chosen] + recent, pool)
+    recent = [e for e in recent if e.version not in drop]
+    chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
+    used += sum(e.token_count for e in recent)
+    return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
+
+
+def latest_turn_start(tail: Sequence[Entry]) -> int:
+    """Index in `tail` where the latest turn starts: its last user entry, or else the
+    newest entry moved back over tool results to the call they answer."""
+    for i in range(len(tail) - 1, -1, -1):
+        if tail[i].role is Role.USER:
+            return i
+    start = max(len(tail) - 1, 0)
+    while start > 0 and tail[start].role is Role.TOOL:
+        start -= 1
+    return start
+
+
+def _relevant_groups(
+    candidates: WindowCandidates,
+    chosen: list[WindowEntry],
+    pool: EntryPool,
+    *,
+    sure: set[int],
+    cap: int,
+    neighbours: int,
+) -> list[WindowEntry]:
+    """Greedy by fused score: each relevant entry's group whose new tokens still fit."""
+    taken = {w.entry.version for w in chosen}
+    out: list[WindowEntry] = []
+    spent = 0
+    for scored in candidates.relevant:
+        entry = pool.get(scored.entry.version)
+        if entry is None or entry.version in taken or entry.version in sure:
+            continue
+        group = group_with_neighbours(entry, pool, neighbours)
+        if group is None:
+            continue
+        new = [e for e in group if e.version not in taken and e.version not in sure]
+        cost = sum(e.token_count for e in new)
+        if spent + cost > cap:
+            continue
+        spent += cost
+        taken.update(e.version for e in new)
+        out.extend(
+            WindowEntry(
+                entry=e,
+                reason=Reason.RELEVANT,
+                score=scored.score if e.version == entry.version else None,
+            )
+            for e in new
+        )
+    return out
+
+
+def _eligible_pool(candidates: WindowCandidates) -> list[Entry]:
+    """Pins (already sent) and eligible active entries: what a group may be made of."""
+    through = candidates.compacted_through
+    found = [s.entry for s in candidates.relevant]
+    loose = [*candidates.tail, *candidates.companions, *found]
+    eligible = [
+        e
+        for e in loose
+        if e.kind is EntryKind.MESSAGE and not e.is_pin and through < e.version
+    ]
+    return [*candidates.pins, *eligible]
+
+
+def _recent_fill(older: Sequence[Entry], taken: set[int], room: int) -> list[Entry]:
+    """The newest entries of `older` not yet taken, back to the first that does not fit."""
+    used = 0
+    start = len(older)
+    while start > 0:
+        entry = older[start - 1]
+        if entry.version not in taken:
+            if used + entry.token_count > room:
+                break
+            used += entry.token_count
+        start -= 1
+    return [e for e in older[start:] if e.version not in taken]

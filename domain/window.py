@@ -34,8 +34,9 @@ class WindowCandidates:
 
     `tail` is the newest eligible entries (not pins, not summaries, after the summary's
     range), chronological; it holds at least every entry that could fit the budget.
-    `groups` maps a relevant entry's version to the tool-call group or neighbours that
-    must travel with it (issue: query-aware windows).
+    `relevant` is the fused ranking of older entries for a query, best first, and
+    `companions` the entries around them (tool-call partners, neighbours) that may have
+    to travel with them; both are empty without a query.
     """
 
     head_version: int
@@ -118,6 +119,17 @@ def omitted_ranges(first: int, last: int, included: Iterable[int]) -> tuple[Vers
 
 def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0) -> Window:
     """Pins first, then the summary, then the most recent entries that fit, in order."""
+    chosen, used = window_head(candidates, budget=budget, reserve=reserve)
+    recent = recent_suffix(candidates.tail, budget - reserve - used)
+    chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
+    used += sum(e.token_count for e in recent)
+    return _finish(candidates, chosen, used=used, budget=budget, reserve=reserve)
+
+
+def window_head(
+    candidates: WindowCandidates, *, budget: int, reserve: int
+) -> tuple[list[WindowEntry], int]:
+    """The pins (which must fit) and the summary (when it fits), with the tokens they use."""
     if budget < 1 or not 0 <= reserve < budget:
         raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
     available = budget - reserve
@@ -130,9 +142,18 @@ def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0
     if summary is not None and used + summary.token_count <= available:
         chosen.append(WindowEntry(entry=summary, reason=Reason.SUMMARY))
         used += summary.token_count
-    recent = recent_suffix(candidates.tail, available - used)
-    chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
-    used += sum(e.token_count for e in recent)
+    return chosen, used
+
+
+def assemble_window(
+    candidates: WindowCandidates,
+    chosen: list[WindowEntry],
+    *,
+    used: int,
+    budget: int,
+    reserve: int,
+) -> Window:
+    """The window of the chosen entries: pins, summary, then by version, with what was left out."""
     return _finish(candidates, chosen, used=used, budget=budget, reserve=reserve)
 
 
