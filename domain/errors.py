@@ -100,3 +100,9 @@ class Unauthorized(KataError):
     """Missing, unknown or revoked API key."""
 
     title = "Unauthorized"
+
+
+class EmbedderUnavailable(KataError):
+    """The configured embedder failed to answer (network, status or malformed reply)."""
+
+    title = "Embedder unavailable"
