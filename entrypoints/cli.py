@@ -1,0 +1,209 @@
+"""`kata-context`: serve the API locally, run migrations, manage API keys."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from entrypoints.local import DEFAULT_DATA_DIR, embedded_database, local_key
+from entrypoints.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kata-context", description="Kata Context: versioned context windows for AI agents."
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("KATA_DATA_DIR", DEFAULT_DATA_DIR)),
+        help="local folder for the embedded PostgreSQL and the local key (default: .data)",
+    )
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="an existing PostgreSQL (default: DATABASE_URL_DIRECT / DATABASE_URL, "
+        "else the embedded one under --data-dir)",
+    )
+    # `kata-context` alone serves, with serve's defaults.
+    p.set_defaults(store="postgres", host="127.0.0.1", port=8000, no_access_log=False)
+    sub = p.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the HTTP API (the default command)")
+    serve.add_argument("--store", choices=("postgres", "memory"), default="postgres")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-access-log", action="store_true", help="do not log each request")
+
+    sub.add_parser("migrate", help="apply pending migrations")
+    sub.add_parser("status", help="show each migration and whether it is applied")
+    sub.add_parser("verify", help="fail unless every migration is applied and unchanged")
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command")
+    create = keys.add_parser("create", help="make a key for a tenant (printed once)")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--label", default="")
+    listing = keys.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--tenant", default=None)
+    revoke = keys.add_parser("revoke", help="revoke a key by id or unique prefix")
+    revoke.add_argument("key")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code says whether it worked."""
+    args = _parser().parse_args(argv)
+    command = args.command or "serve"
+    try:
+        if command == "serve":
+            return _serve(args)
+        if command in ("migrate", "status", "verify"):
+            return _migrations(command, args)
+        if command == "keys":
+            return _keys(args)
+    except Exception as err:  # a CLI answers with a line, not a traceback
+        if os.environ.get("KATA_DEBUG"):
+            raise
+        print(f"kata-context: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    _parser().print_help()
+    return 2
+
+
+@contextmanager
+def _database(args: argparse.Namespace) -> Iterator[str]:
+    """The URL given or in the environment, else the embedded server (started here)."""
+    url = (
+        args.database_url or os.environ.get("DATABASE_URL_DIRECT") or os.environ.get("DATABASE_URL")
+    )
+    if url:
+        yield url
+        return
+    with embedded_database(args.data_dir) as embedded:
+        yield embedded
+
+
+@contextmanager
+def _key_store(args: argparse.Namespace) -> Iterator[Any]:
+    from adapters.postgres.keys import PostgresKeyStore
+    from adapters.postgres.pool import build_pool
+    from migrations import migrate
+
+    with _database(args) as url:
+        migrate(url, dimension=Settings.from_env().dimension)
+        with build_pool(url, min_size=1, max_size=1) as pool:
+            yield PostgresKeyStore(pool)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from adapters.system import SystemClock
+    from entrypoints.keys import issue_key
+
+    with _key_store(args) as keys:
+        if args.keys_command == "create":
+            key, secret = issue_key(
+                keys, tenant_id=args.tenant, label=args.label, clock=SystemClock()
+            )
+            print(f"created key {key.id} for tenant {key.tenant_id} (shown once, keep it):")
+            print(secret)
+            return 0
+        if args.keys_command == "list":
+            for k in keys.list_keys(args.tenant):
+                state = "active" if k.active else f"revoked {k.revoked_at:%Y-%m-%d %H:%M}"
+                print(f"{k.id}  {k.prefix}...  tenant={k.tenant_id}  {state}  {k.label}")
+            return 0
+        if args.keys_command == "revoke":
+            if keys.revoke_key(args.key, now=SystemClock().now()):
+                print(f"revoked {args.key}")
+                return 0
+            print(f"no active key matches {args.key!r}", file=sys.stderr)
+            return 1
+    print("usage: kata-context keys {create,list,revoke}", file=sys.stderr)
+    return 2
+
+
+def _migrations(command: str, args: argparse.Namespace) -> int:
+    from migrations import migrate, status, verify
+
+    with _database(args) as url:
+        if command == "migrate":
+            done = migrate(url, dimension=Settings.from_env().dimension)
+            print("applied: " + ", ".join(done) if done else "up to date")
+        elif command == "status":
+            for s in status(url):
+                state = "applied" if s.applied else "pending"
+                if s.changed:
+                    state = "CHANGED since applied"
+                if s.missing_file:
+                    state = "applied, FILE MISSING"
+                print(f"{s.name:32} {state}")
+        else:
+            verify(url)
+            print("verified: every migration is applied and unchanged")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from adapters.system import SystemClock
+    from entrypoints.compose import build_engine
+    from entrypoints.http.app import create_app
+
+    settings = Settings.from_env()
+    with ExitStack() as stack:
+        if args.store == "memory":
+            from adapters.memory.keys import MemoryKeyStore
+            from adapters.memory.store import MemoryStore
+
+            store: Any = MemoryStore()
+            keys: Any = MemoryKeyStore()
+            lifespan: list[Any] = []
+            where = "in memory (nothing is kept)"
+        else:
+            from adapters.postgres.keys import PostgresKeyStore
+            from adapters.postgres.pool import build_pool
+            from adapters.postgres.store import PostgresStore
+            from entrypoints.lifespan import pool_lifespan
+            from migrations import migrate
+
+            url = stack.enter_context(_database(args))
+            migrate(url, dimension=settings.dimension)
+            pool = build_pool(url, min_size=2, max_size=8)
+            store, keys = PostgresStore(pool), PostgresKeyStore(pool)
+            lifespan = [pool_lifespan(pool)]
+            where = (
+                "PostgreSQL at " + url.split("@")[-1]
+                if args.database_url or "DATABASE_URL" in os.environ
+                else f"embedded PostgreSQL in {args.data_dir / 'postgres'}"
+            )
+            with build_pool(url, min_size=1, max_size=1) as setup:
+                secret = local_key(PostgresKeyStore(setup), args.data_dir, clock=SystemClock())
+        if args.store == "memory":
+            secret = local_key(keys, args.data_dir, clock=SystemClock())
+        app = create_app(
+            engine=build_engine(store, settings), keys=keys, settings=settings, lifespan=lifespan
+        )
+        base = f"http://{args.host}:{args.port}"
+        print(f"Kata Context on {base}  (store: {where})", flush=True)
+        print(f"  docs:    {base}/api/docs", flush=True)
+        print(f"  OpenAPI: {base}/api/openapi.json", flush=True)
+        print(f"  API key: {secret}   (tenant 'local'; kept in {args.data_dir})", flush=True)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            workers=1,
+            access_log=not args.no_access_log,
+            log_level="info",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""The Vercel deployment: a module-level ASGI `app` over PostgreSQL from the environment.
+
+DATABASE_URL is the pooled URL the app serves from (Neon's -pooler host, PgBouncer...);
+DATABASE_URL_DIRECT is the unpooled one migrations need. Importing this module builds the
+app and a *closed* pool; the pool opens in the Litestar lifespan, so an import never
+touches the network (Vercel imports once per cold start, then serves many requests).
+Set KATA_MIGRATE_ON_START=1 to apply pending migrations at startup (advisory-locked);
+otherwise run `kata-context migrate --database-url "$DATABASE_URL_DIRECT"` once per release.
+"""
+
+from __future__ import annotations
+
+import os
+
+from litestar import Litestar
+
+from adapters.postgres.keys import PostgresKeyStore
+from adapters.postgres.pool import build_pool
+from adapters.postgres.store import PostgresStore
+from entrypoints.compose import build_engine
+from entrypoints.http.app import create_app
+from entrypoints.lifespan import pool_lifespan
+from entrypoints.settings import Settings
+
+
+def production_app(env: dict[str, str] | None = None) -> Litestar:
+    """The app over the database named by the environment (one small pool per process)."""
+    environ = dict(os.environ if env is None else env)
+    settings = Settings.from_env(environ)
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set: the Vercel app needs a PostgreSQL URL")
+    # Serverless: many instances share the database's connections; keep few, drop idle ones.
+    pool = build_pool(
+        settings.database_url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        max_idle=30.0,
+    )
+    before = None
+    if environ.get("KATA_MIGRATE_ON_START") == "1":
+        direct = settings.database_url_direct
+
+        def before() -> None:
+            from migrations import migrate
+
+            migrate(direct, dimension=settings.dimension)
+
+    return create_app(
+        engine=build_engine(PostgresStore(pool), settings),
+        keys=PostgresKeyStore(pool),
+        settings=settings,
+        lifespan=[pool_lifespan(pool, before=before)],
+    )
+
+
+app = production_app()
