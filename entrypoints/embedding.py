@@ -1,0 +1,67 @@
+"""Which embedder a deployment runs, chosen from the environment (composition root only).
+
+KATA_EMBEDDER:
+  unset, `none` or `client`: clients send vectors; nothing is computed server-side.
+  `local`: the offline static model (64 dimensions; the `local-embedder` extra).
+  `openai`: an OpenAI-compatible service at KATA_EMBEDDER_URL with KATA_EMBEDDER_MODEL,
+    optional KATA_EMBEDDER_API_KEY, KATA_EMBEDDER_BATCH and KATA_EMBEDDER_SEND_DIMENSIONS.
+KATA_EMBEDDING_DIMENSION is the deployment's dimension; the embedder must produce it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
+from adapters.embedders.openai import DEFAULT_BATCH, OpenAIEmbedder
+from ports.embedder import Embedder
+
+CLIENT_SUPPLIED = ("", "none", "client")
+
+
+class EmbedderConfigError(ValueError):
+    """The embedder settings are incomplete or disagree with the deployment's dimension."""
+
+
+def embedder_from_env(env: Mapping[str, str], *, dimension: int) -> Embedder | None:
+    """The embedder KATA_EMBEDDER names, checked against `dimension`; None for
+    client-supplied vectors."""
+    kind = env.get("KATA_EMBEDDER", "").strip().lower()
+    if kind in CLIENT_SUPPLIED:
+        return None
+    if kind == "local":
+        if dimension != LOCAL_DIMENSION:
+            raise EmbedderConfigError(
+                f"KATA_EMBEDDER=local makes {LOCAL_DIMENSION}-dimensional vectors but the "
+                f"deployment's dimension is {dimension}: set "
+                f"KATA_EMBEDDING_DIMENSION={LOCAL_DIMENSION} (with a store made for it)"
+            )
+        return LocalEmbedder()
+    if kind == "openai":
+        url = env.get("KATA_EMBEDDER_URL", "").strip()
+        model = env.get("KATA_EMBEDDER_MODEL", "").strip()
+        if not url or not model:
+            raise EmbedderConfigError(
+                "KATA_EMBEDDER=openai needs KATA_EMBEDDER_URL and KATA_EMBEDDER_MODEL"
+            )
+        return OpenAIEmbedder(
+            url=url,
+            model=model,
+            dimension=dimension,
+            api_key=env.get("KATA_EMBEDDER_API_KEY") or None,
+            batch_size=_positive_int(env, "KATA_EMBEDDER_BATCH", DEFAULT_BATCH),
+            send_dimensions=env.get("KATA_EMBEDDER_SEND_DIMENSIONS", "").lower()
+            in ("1", "true", "yes"),
+        )
+    raise EmbedderConfigError(
+        f"KATA_EMBEDDER must be one of none, local, openai; got {env['KATA_EMBEDDER']!r}"
+    )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise EmbedderConfigError(f"{name} must be a positive integer, got {raw!r}")
+    return int(raw)
