@@ -1,5 +1,8 @@
-"""Vercel's Python entry: the ASGI app every /api/* request is routed to."""
+"""Vercel's Python entry: the ASGI app every /api/* request is routed to.
 
-from entrypoints.vercel import app
+Built once per process (cold start); its database pool opens in the app's lifespan.
+"""
 
-__all__ = ["app"]
+from entrypoints.vercel import production_app
+
+app = production_app()

@@ -1,4 +1,6 @@
-"""The Vercel deployment: a module-level ASGI `app` over PostgreSQL from the environment.
+"""The Vercel deployment: the ASGI app over PostgreSQL, built from the environment.
+
+api/index.py calls production_app() at module level (Vercel wants a module-level `app`).
 
 DATABASE_URL is the pooled URL the app serves from (Neon's -pooler host, PgBouncer...);
 DATABASE_URL_DIRECT is the unpooled one migrations need. Importing this module builds the
@@ -52,5 +54,3 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         lifespan=[pool_lifespan(pool, before=before)],
     )
 
-
-app = production_app()

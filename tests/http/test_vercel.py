@@ -1,0 +1,81 @@
+"""The Vercel entry: built from the environment, no network at import, pool opened in lifespan."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from adapters.postgres.keys import PostgresKeyStore
+from adapters.system import SystemClock
+from entrypoints.keys import issue_key
+from entrypoints.vercel import production_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_building_the_app_touches_no_database() -> None:
+    # Port 1 on loopback refuses connections: building must not try.
+    app = production_app({"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    paths = {route.path for route in app.routes}
+    assert {"/api/health", "/api/v1/contexts/{context_id:str}/window"} <= paths
+
+
+def test_a_missing_database_url_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        production_app({})
+
+
+def test_api_index_exposes_an_asgi_app_without_connecting() -> None:
+    code = "import api.index as m; assert callable(m.app); print(type(m.app).__name__)"
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Litestar"
+
+
+@pytest.mark.postgres
+def test_the_app_serves_from_the_database_once_its_lifespan_opened_the_pool(
+    postgres_url: str, postgres_keys: PostgresKeyStore
+) -> None:
+    _, secret = issue_key(postgres_keys, tenant_id="vercel-tenant", clock=SystemClock())
+    app = production_app({"DATABASE_URL": postgres_url, "KATA_MIGRATE_ON_START": "1"})
+    headers = {"Authorization": f"Bearer {secret}"}
+    with TestClient(app) as client:
+        made = client.post("/api/v1/contexts", json={"name": "v"}, headers=headers)
+        assert made.status_code == 201
+        cid = made.json()["id"]
+        r = client.post(
+            f"/api/v1/contexts/{cid}/messages",
+            json={"messages": [{"role": "user", "content": "hi"}]},
+            headers=headers,
+        )
+        assert r.json()["head_version"] == 1
+
+
+def test_requirements_txt_matches_the_runtime_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    listed = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+    assert listed == project["dependencies"]
+    assert not any("pgserver" in d for d in listed)
+
+
+def test_vercel_json_routes_the_api_to_the_entry() -> None:
+    import json
+
+    config = json.loads((ROOT / "vercel.json").read_text())
+    assert {"source": "/api/(.*)", "destination": "/api/index"} in config["rewrites"]
+    assert (ROOT / "api" / "index.py").exists()
