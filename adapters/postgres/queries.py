@@ -114,30 +114,33 @@ SELECT 'state', NULL, NULL, head_version, NULL, NULL FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
 
-# Pins, the newest summary and the tail, in one statement over one snapshot. The tail is a
-# backward seek on the eligible running sum: an entry belongs when the suffix it starts
-# fits, i.e. eligible_before >= eligible_total - tail. The LIMIT keeps the planner on the
-# index (every entry holds >= 1 token, so no more than `tail` rows can qualify).
+WINDOW_STATE = """
+SELECT head_version, compacted_through, eligible_total, summary_version FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+"""
+
+# Pins, the newest summary and the tail as of the head WINDOW_STATE read (rows are
+# immutable, so `version <= head` pins the snapshot). The tail is a backward seek on the
+# eligible running sum: an entry belongs when the suffix it starts fits, i.e.
+# eligible_before >= eligible_total - tail. The bound is a literal value here, not a
+# column of a joined row: PostgreSQL then estimates the few rows it selects (at the top
+# of the index, from the index itself) and keeps to the index; with the bound unknown at
+# plan time it assumes a third of the history and picks a sequential scan.
 WINDOW = f"""
-SELECT c.head_version AS head, c.compacted_through AS through, e.*
-FROM contexts c
-LEFT JOIN LATERAL (
-    (SELECT 1 AS part, {_V_ENTRY} FROM context_versions v
-     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
-     ORDER BY v.version)
-    UNION ALL
-    (SELECT 2 AS part, {_V_ENTRY} FROM context_versions v
-     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-       AND v.version = c.summary_version)
-    UNION ALL
-    (SELECT 3 AS part, {_V_ENTRY} FROM context_versions v
-     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-       AND v.eligible_before >= c.eligible_total - %(tail)s
-       AND v.version > c.compacted_through
-     ORDER BY v.eligible_before DESC
-     LIMIT %(tail)s)
-) e ON true
-WHERE c.tenant_id = %(tenant)s AND c.id = %(id)s AND c.deleted_at IS NULL
+(SELECT 1 AS part, {_V_ENTRY} FROM context_versions v
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
+   AND v.version <= %(head)s
+ ORDER BY v.version)
+UNION ALL
+(SELECT 2 AS part, {_V_ENTRY} FROM context_versions v
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = %(summary)s)
+UNION ALL
+(SELECT 3 AS part, {_V_ENTRY} FROM context_versions v
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+   AND v.eligible_before >= %(from_sum)s::bigint
+   AND v.version > %(through)s AND v.version <= %(head)s
+ ORDER BY v.eligible_before DESC
+ LIMIT %(tail)s)
 """
 
 READ_ENTRIES = f"""

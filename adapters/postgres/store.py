@@ -236,20 +236,25 @@ class PostgresStore:
         self, tenant_id: str, context_id: str, *, tail_tokens: int
     ) -> WindowCandidates:
         """Pins, the newest summary and the tail that fits, in one index-seeking statement."""
-        rows = self._all(
-            queries.WINDOW,
-            {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0)},
-            binary=True,
-        )
-        if not rows:
+        state = self._one(queries.WINDOW_STATE, {"tenant": tenant_id, "id": context_id})
+        if state is None:
             raise ContextNotFound(context_id)
+        tail = max(tail_tokens, 0)
+        params = {
+            "tenant": tenant_id,
+            "id": context_id,
+            "head": state["head_version"],
+            "through": state["compacted_through"],
+            "summary": state["summary_version"],
+            "from_sum": state["eligible_total"] - tail,
+            "tail": tail,
+        }
         parts: dict[int, list[Entry]] = {1: [], 2: [], 3: []}
-        for r in rows:
-            if r["part"] is not None:
-                parts[r["part"]].append(entry_from_row(_entry_part(r)))
+        for r in self._all(queries.WINDOW, params, binary=True):
+            parts[r["part"]].append(entry_from_row(_entry_part(r)))
         return WindowCandidates(
-            head_version=rows[0]["head"],
-            compacted_through=rows[0]["through"],
+            head_version=state["head_version"],
+            compacted_through=state["compacted_through"],
             pins=tuple(sorted(parts[1], key=_version)),
             summary=parts[2][0] if parts[2] else None,
             tail=tuple(sorted(parts[3], key=_version)),

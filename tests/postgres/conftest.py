@@ -1,0 +1,58 @@
+"""Fixtures for the Postgres-only tests: a fresh tenant, bulk-loaded histories."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from adapters.postgres.store import PostgresStore
+
+# Rows straight into the tables, as the append path would lay them out: n eligible
+# messages of `tokens` each (running sums included), loaded by generate_series in SQL.
+_CONTEXT = """
+INSERT INTO contexts (tenant_id, id, name, policy, head_version, token_total,
+                      eligible_total, created_at, updated_at)
+VALUES (%(t)s, %(c)s, 'bulk', '{}', %(n)s, %(n)s::bigint * %(tok)s,
+        %(n)s::bigint * %(tok)s, now(), now())
+"""
+_ROWS = """
+INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
+    token_count, token_source, pinned, is_pin, eligible_before, search, created_at)
+SELECT %(t)s, %(c)s, g, 'message', CASE WHEN g %% 2 = 0 THEN 'assistant' ELSE 'user' END,
+       to_json('message ' || g), '{}', %(tok)s, 'client', false, false,
+       (g - 1)::bigint * %(tok)s, to_tsvector('simple', 'message ' || g), now()
+FROM generate_series(1, %(n)s) AS g
+"""
+
+Loader = Callable[[str, int], str]
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant no other test uses."""
+    return f"t-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def load_history(postgres_store: PostgresStore) -> Loader:
+    """Bulk-load a context of n messages of 50 tokens for `tenant`; returns its id."""
+
+    def load(tenant: str, n: int) -> str:
+        cid = str(uuid.uuid4())
+        params = {"t": tenant, "c": cid, "n": n, "tok": 50}
+        with postgres_store.pool.connection() as conn:
+            conn.execute(_CONTEXT, params)
+            conn.execute(_ROWS, params)
+            conn.execute("ANALYZE context_versions")
+        return cid
+
+    return load
+
+
+def explain(conn: psycopg.Connection, sql: str, params: dict[str, object]) -> str:  # type: ignore[type-arg]
+    """The plan PostgreSQL chooses for `sql` with these parameter values."""
+    rows = conn.execute("EXPLAIN " + sql, params).fetchall()
+    return "\n".join(str(r[0]) for r in rows)
