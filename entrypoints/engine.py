@@ -19,11 +19,14 @@ from domain.model import (
     Message,
     Page,
     Policy,
+    Role,
     SearchHit,
     TokenSource,
+    storable_text,
 )
+from domain.relevance import fuse, select_query_window
 from domain.tokens import FRAMING_TOKENS, framing_tokens, message_text
-from domain.window import Window, select_window
+from domain.window import Window, WindowCandidates, select_window
 from ports.clock import Clock, IdGenerator
 from ports.embedder import Embedder
 from ports.store import ContextStore
@@ -32,6 +35,12 @@ from ports.tokens import TokenCounter
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
+MAX_QUERY_CHARS = 20_000
+# The rankings' depth: pgvector's default hnsw.ef_search, so an index scan can fill it.
+RELEVANT_K = 40
+# How far from a relevant entry its tool call or results are looked for (results follow
+# their call; a group spread wider than this is left out rather than split).
+TOOL_REACH = 8
 
 
 @attrs.frozen(kw_only=True)
@@ -165,18 +174,45 @@ class Engine:
         *,
         budget: int | None = None,
         reserve: int | None = None,
+        query: str | None = None,
+        query_embedding: Sequence[float] | None = None,
     ) -> Window:
-        """The best window for the budget (the policy's when not given)."""
-        if budget is None or reserve is None:
+        """The best window for the budget (the policy's when not given).
+
+        With a `query` (text, vector or both), older entries relevant to it share the
+        budget with the most recent ones; without one, the window is recency only.
+        """
+        query = _query_text(query)
+        asked = query is not None or query_embedding is not None
+        policy: Policy | None = None
+        if budget is None or reserve is None or asked:
             policy = self.store.get_context(tenant_id, context_id).policy
             budget = policy.budget if budget is None else budget
             reserve = policy.reserve if reserve is None else reserve
         if budget < 1 or not 0 <= reserve < budget:
             raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
+        if query_embedding is not None:
+            self._check_dimension(query_embedding)
         candidates = self.store.window_candidates(
             tenant_id, context_id, tail_tokens=budget - reserve
         )
-        return select_window(candidates, budget=budget, reserve=reserve)
+        if policy is None or not asked:
+            return select_window(candidates, budget=budget, reserve=reserve)
+        candidates = self._with_relevance(
+            tenant_id,
+            context_id,
+            candidates,
+            query=query,
+            query_embedding=query_embedding,
+            neighbours=policy.neighbours,
+        )
+        return select_query_window(
+            candidates,
+            budget=budget,
+            reserve=reserve,
+            share=policy.relevant_share,
+            neighbours=policy.neighbours,
+        )
 
     def fork(
         self,
@@ -224,6 +260,65 @@ class Engine:
 
     # -- helpers --------------------------------------------------------------------
 
+    def __attrs_post_init__(self) -> None:
+        if self.embedder is not None and self.embedder.dimension != self.dimension:
+            raise InvalidInput(
+                f"the embedder makes {self.embedder.dimension}-dimensional vectors but the "
+                f"deployment's dimension is {self.dimension}"
+            )
+
+    def _with_relevance(
+        self,
+        tenant_id: str,
+        context_id: str,
+        candidates: WindowCandidates,
+        *,
+        query: str | None,
+        query_embedding: Sequence[float] | None,
+        neighbours: int,
+    ) -> WindowCandidates:
+        """The candidates with the fused ranking and the entries around the ranked ones."""
+        embedding = query_embedding
+        if embedding is None and query is not None and self.embedder is not None:
+            embedding = self.embedder.embed([query])[0]
+            self._check_dimension(embedding)
+        relevance = self.store.rank_relevant(
+            tenant_id, context_id, text=query, embedding=embedding, k=RELEVANT_K
+        )
+        fused = fuse(relevance)
+        if not fused:
+            return candidates
+        ranked = [s.entry for s in fused]
+        known = {e.version: e for e in (*candidates.tail, *ranked)}
+        found = self._read_missing(
+            tenant_id, context_id, _around(ranked, neighbours), known, candidates
+        )
+        # A second, bounded pass: the tool-call partners of neighbours found in the first.
+        self._read_missing(tenant_id, context_id, _around(found, 0), known, candidates)
+        tail = {e.version for e in candidates.tail}
+        companions = tuple(known[v] for v in sorted(known) if v not in tail)
+        return attrs.evolve(candidates, relevant=fused, companions=companions)
+
+    def _read_missing(
+        self,
+        tenant_id: str,
+        context_id: str,
+        wanted: set[int],
+        known: dict[int, Entry],
+        candidates: WindowCandidates,
+    ) -> list[Entry]:
+        """Read the wanted versions not known yet (only active ones), adding them to `known`."""
+        todo = sorted(
+            v
+            for v in wanted
+            if candidates.compacted_through < v <= candidates.head_version and v not in known
+        )
+        if not todo:
+            return []
+        found = list(self.store.read_versions(tenant_id, context_id, todo))
+        known.update((e.version, e) for e in found)
+        return found
+
     def _drafts(self, messages: Sequence[Message], *, encoding: str) -> list[EntryDraft]:
         to_count = [i for i, m in enumerate(messages) if m.token_count is None]
         counts = self.tokens.count([message_text(messages[i]) for i in to_count], encoding=encoding)
@@ -259,11 +354,13 @@ class Engine:
     def _embed_missing(self, messages: Sequence[Message]) -> dict[int, list[float]]:
         if self.embedder is None:
             return {}
-        todo = [i for i, m in enumerate(messages) if m.embedding is None]
+        # A blank text has no meaning to embed (and a zero vector has no cosine).
+        texts = {i: message_text(m) for i, m in enumerate(messages) if m.embedding is None}
+        todo = [i for i, text in texts.items() if text.strip()]
         if not todo:
             return {}
-        texts = [message_text(messages[i]) for i in todo]
-        return dict(zip(todo, self.embedder.embed(texts), strict=True))
+        vectors = self.embedder.embed([texts[i] for i in todo])
+        return dict(zip(todo, vectors, strict=True))
 
     def _check_dimension(self, embedding: Sequence[float]) -> None:
         if len(embedding) != self.dimension:
@@ -295,6 +392,27 @@ class Engine:
             now=self.clock.now(),
         )
         return CompactionResult(append=result, summary=draft)
+
+
+def _query_text(query: str | None) -> str | None:
+    """The query text, None when blank; refused when no store could search it."""
+    if query is None or not query.strip():
+        return None
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"query must be at most {MAX_QUERY_CHARS} characters")
+    storable_text(query, what="query")
+    return query
+
+
+def _around(entries: Sequence[Entry], neighbours: int) -> set[int]:
+    """Versions whose entries may have to travel with `entries`: neighbours, and for
+    entries in a tool-call group, the versions within TOOL_REACH of them."""
+    wanted: set[int] = set()
+    for e in entries:
+        reach = TOOL_REACH if e.role is Role.TOOL or e.tool_calls else 0
+        span = max(reach, neighbours)
+        wanted.update(range(e.version - span, e.version + span + 1))
+    return wanted
 
 
 def _check_limit(limit: int) -> None:

@@ -1,0 +1,154 @@
+"""The query-aware window through the engine, on every adapter.
+
+Each case is built without ties in the rankings, and its expected window is worked out
+here from a plain model (exact cosine order, which entries match the query's words), so
+memory and Postgres are both held to the same answer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from adapters.summaries import ExtractiveSummarizer
+from adapters.system import UuidIds
+from adapters.tokens import OfflineTokenCounter
+from domain.errors import DimensionMismatch, InvalidInput
+from domain.model import Message, Policy, Role, ToolCall
+from domain.window import Reason, Window
+from entrypoints.engine import Engine
+from ports.store import ContextStore
+from tests.conftest import FakeClock
+from tests.contract.support import DIM, vec
+
+N = 60
+TOKENS = 10
+
+
+@pytest.fixture
+def engine(store: ContextStore, clock: FakeClock) -> Engine:
+    tokens = OfflineTokenCounter()
+    return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
+                  clock=clock, ids=UuidIds(), dimension=DIM)
+
+
+def angle(version: int) -> float:
+    """A distinct angle (radians) per version, in a scrambled order: no cosine ties."""
+    return math.radians((version * 37 % N) * 1.4)
+
+
+def message(version: int, text: str | None = None, **kw: object) -> Message:
+    role = Role.USER if version % 2 else Role.ASSISTANT
+    options: dict[str, object] = {
+        "role": role,
+        "content": text or f"plain chatter number {version}",
+        "token_count": TOKENS,
+        "embedding": vec(math.cos(angle(version)), math.sin(angle(version))),
+        **kw,
+    }
+    return Message(**options)  # type: ignore[arg-type]
+
+
+def seeded(engine: Engine, tenant: str, messages: list[Message], **policy: object) -> str:
+    ctx = engine.create_context(tenant, policy=Policy(**policy))  # type: ignore[arg-type]
+    engine.append(tenant, ctx.id, messages)
+    return ctx.id
+
+
+def shape(window: Window) -> list[tuple[int, str]]:
+    return [(w.entry.version, w.reason.value) for w in window.entries]
+
+
+def by_cosine(versions: list[int]) -> list[int]:
+    """Versions best first by cosine to the query vector (1, 0): smallest angle first."""
+    return sorted(versions, key=angle)
+
+
+def test_semantic_query_keeps_the_closest_older_entries(
+    engine: Engine, tenant: str
+) -> None:
+    cid = seeded(engine, tenant, [message(v) for v in range(1, N + 1)])
+    window = engine.window(tenant, cid, budget=200, query_embedding=vec(1.0, 0.0))
+    # Latest turn v59-v60 (20); share 100 = ten entries; the rest (80) are v51..v58, sent
+    # anyway, so relevance skips them and takes the ten closest of v1..v50.
+    relevant = sorted(by_cosine(list(range(1, 51)))[:10])
+    expected = [(v, "relevant") for v in relevant] + [(v, "recent") for v in range(51, 61)]
+    assert shape(window) == expected
+    assert window.tokens == 200
+    scores = [w.score for w in window.entries if w.reason is Reason.RELEVANT]
+    assert all(s is not None and s > 0 for s in scores)
+
+
+def test_lexical_query_finds_the_entry_that_names_it(engine: Engine, tenant: str) -> None:
+    messages = [message(v, embedding=None) for v in range(1, N + 1)]
+    messages[6] = message(7, "the vault code is zebra-4471 remember it", embedding=None)
+    messages[20] = message(21, "zebra crossings are striped", embedding=None)
+    cid = seeded(engine, tenant, messages)
+    window = engine.window(tenant, cid, budget=100, query="what was the vault code")
+    assert shape(window) == [(7, "relevant")] + [(v, "recent") for v in range(52, 61)]
+    # Both adapters rank v7 alone: only it holds "vault" and "code".
+    window = engine.window(tenant, cid, budget=100, query="zebra vault")
+    assert shape(window)[:2] == [(7, "relevant"), (21, "relevant")]
+
+
+def test_text_and_vector_fuse_and_neighbours_come_along(engine: Engine, tenant: str) -> None:
+    messages = [message(v) for v in range(1, N + 1)]
+    messages[10] = message(11, "deploy key for orion is kept in the blue safe")
+    cid = seeded(engine, tenant, messages, neighbours=1)
+    best = by_cosine(list(range(1, 40)))[0]
+    window = engine.window(tenant, cid, budget=200, query="orion deploy key",
+                           query_embedding=vec(1.0, 0.0))
+    got = dict(shape(window))
+    for v in (10, 11, 12, best - 1, best, best + 1):
+        assert got.get(v) == "relevant", v
+    scores = {w.entry.version: w.score for w in window.entries}
+    assert scores[10] is None and scores[12] is None and scores[11] is not None
+
+
+def test_a_relevant_tool_result_brings_its_whole_call(engine: Engine, tenant: str) -> None:
+    messages = [message(v, embedding=vec(0.0, 1.0)) for v in range(1, N + 1)]
+    calls = (ToolCall(id="a", name="lookup"), ToolCall(id="b", name="weather"))
+    messages[19] = Message(role=Role.ASSISTANT, tool_calls=calls, token_count=TOKENS)
+    messages[20] = Message(role=Role.TOOL, tool_call_id="a", content="found", token_count=TOKENS)
+    messages[21] = Message(role=Role.TOOL, tool_call_id="b", content="sunny in Lisbon",
+                           token_count=TOKENS, embedding=vec(1.0, 0.0))
+    cid = seeded(engine, tenant, messages)
+    window = engine.window(tenant, cid, budget=200, query_embedding=vec(1.0, 0.0))
+    got = dict(shape(window))
+    assert got[20] == got[21] == got[22] == "relevant"
+    relevant = [w for w in window.entries if w.reason is Reason.RELEVANT]
+    assert relevant[0].entry.version == 20 and relevant[0].score is None
+    assert [w.entry.version for w in relevant if w.score is not None][0] == 22
+
+
+def test_compacted_entries_are_never_relevant(
+    engine: Engine, store: ContextStore, tenant: str
+) -> None:
+    messages = [message(v) for v in range(1, N + 1)]
+    messages[4] = message(5, "the orion password is kept offline")
+    cid = seeded(engine, tenant, messages, keep_recent=30, budget=4000)
+    engine.compact(tenant, cid, force=True)
+    through = store.get_context(tenant, cid).compacted_through
+    assert through >= 5
+    window = engine.window(tenant, cid, budget=1000, query="orion password",
+                           query_embedding=vec(1.0, 0.0))
+    relevant = [w.entry.version for w in window.entries if w.reason is Reason.RELEVANT]
+    assert relevant and min(relevant) > through
+    assert window.entries[0].reason is Reason.SUMMARY
+    assert window.summary_covers is not None and window.summary_covers.last == through
+
+
+def test_no_query_is_the_plain_window(engine: Engine, tenant: str) -> None:
+    cid = seeded(engine, tenant, [message(v) for v in range(1, N + 1)])
+    plain = engine.window(tenant, cid, budget=200)
+    assert shape(plain) == [(v, "recent") for v in range(41, 61)]
+    assert engine.window(tenant, cid, budget=200, query="   ") == plain
+
+
+def test_query_vectors_are_checked(engine: Engine, tenant: str) -> None:
+    cid = seeded(engine, tenant, [message(v) for v in range(1, 5)])
+    with pytest.raises(DimensionMismatch):
+        engine.window(tenant, cid, budget=200, query_embedding=(1.0, 0.0))
+    with pytest.raises(InvalidInput):
+        engine.window(tenant, cid, budget=200, query="nul \x00 inside")
