@@ -119,7 +119,7 @@ def test_a_relevant_tool_result_brings_its_whole_call(engine: Engine, tenant: st
     assert got[20] == got[21] == got[22] == "relevant"
     relevant = [w for w in window.entries if w.reason is Reason.RELEVANT]
     assert relevant[0].entry.version == 20 and relevant[0].score is None
-    assert [w.entry.version for w in relevant if w.score is not None][0] == 22
+    assert next(w.entry.version for w in relevant if w.score is not None) == 22
 
 
 def test_compacted_entries_are_never_relevant(
