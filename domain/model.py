@@ -242,7 +242,11 @@ class Policy:
     keep_recent: int = 10
     encoding: str = "cl100k_base"
     enabled: bool = False
-    summary_tokens: int = 512
+    # A quarter of the budget, at most 512: a fixed 512 made every budget <= 512 invalid
+    # unless the client also chose summary_tokens.
+    summary_tokens: int = attrs.field(
+        default=attrs.Factory(lambda self: max(1, min(512, self.budget // 4)), takes_self=True)
+    )
     relevant_share: float = 0.5
     neighbours: int = 0
 
