@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.memory.store import MemoryStore
 from domain.errors import ContextNotFound, VersionOutOfRange
 from domain.model import Role
 from ports.store import ContextStore
@@ -95,18 +94,17 @@ def test_list_forks_shows_live_direct_children_oldest_first(
         store.list_forks(tenant, kids[1].id)
 
 
-@settings(max_examples=15)
+# The store is shared by the examples on purpose: each one uses a fresh tenant.
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     tokens=st.lists(st.integers(1, 20), min_size=1, max_size=12),
     summary_at=st.none() | st.integers(1, 12),
     data=st.data(),
 )
 def test_state_at_n_of_a_fork_equals_the_parents(
-    tokens: list[int], summary_at: int | None, data: st.DataObject
+    store: ContextStore, tokens: list[int], summary_at: int | None, data: st.DataObject
 ) -> None:
-    # Property over the memory store (a hypothesis test cannot take the per-test fixture);
-    # the state machine in test_state_machine.py exercises forks on every adapter.
-    store, tenant, clock = MemoryStore(), new_id(), FakeClock()
+    tenant, clock = new_id(), FakeClock()
     parent = make_context(store, tenant, clock)
     store.append(
         tenant, parent.id, [draft(f"m{i}", tokens=t) for i, t in enumerate(tokens)], now=clock.now()

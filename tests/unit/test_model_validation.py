@@ -53,6 +53,13 @@ def test_policies_breaking_a_rule_are_invalid(changes: dict[str, Any]) -> None:
         Policy(**changes)
 
 
+def test_small_budgets_need_no_other_setting() -> None:
+    for budget in (2, 100, 500, 2048, 2049, 100_000):
+        p = Policy(budget=budget)
+        assert 1 <= p.summary_tokens <= min(512, budget - 1)
+    assert Policy().summary_tokens == 512
+
+
 def test_policy_defaults_follow_the_design() -> None:
     p = Policy()
     assert (p.budget, p.threshold, p.keep_recent, p.reserve, p.enabled) == (
