@@ -189,9 +189,7 @@ class MemoryStore:
             lexical = log.lexical.top(text, k=k, after=after) if text else []
             semantic = self._semantic(log, embedding, k=k, after=after)
             return Relevance(
-                semantic=tuple(
-                    Ranked(entry=log.entries[v - 1], score=s) for v, s in semantic
-                ),
+                semantic=tuple(Ranked(entry=log.entries[v - 1], score=s) for v, s in semantic),
                 lexical=tuple(Ranked(entry=log.entries[v - 1], score=s) for v, s in lexical),
             )
 

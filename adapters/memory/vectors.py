@@ -69,4 +69,3 @@ class VectorLog:
         out.versions = self.versions[:end]
         out.eligible = self.eligible[:end]
         return out
-
