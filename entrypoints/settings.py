@@ -31,7 +31,8 @@ class Settings:
     max_page: int = MAX_PAGE
     max_metadata_bytes: int = 16 * 1024
     max_metadata_depth: int = 8
-    max_idempotency_key: int = 255
+    # How long a verified API key is trusted without asking the store again (0: never).
+    key_cache_seconds: float = 10.0
     dimension: int = 1536
     database_url: str | None = None
     database_url_direct: str | None = None
@@ -48,6 +49,7 @@ class Settings:
             max_metadata_bytes=_int(env, "KATA_MAX_METADATA_BYTES", 16 * 1024),
             max_metadata_depth=_int(env, "KATA_MAX_METADATA_DEPTH", 8),
             dimension=_int(env, "KATA_EMBEDDING_DIMENSION", 1536),
+            key_cache_seconds=float(env.get("KATA_KEY_CACHE_SECONDS") or 10.0),
             database_url=env.get("DATABASE_URL") or None,
             database_url_direct=env.get("DATABASE_URL_DIRECT") or env.get("DATABASE_URL") or None,
             pool_min=_int(env, "KATA_POOL_MIN", 1),

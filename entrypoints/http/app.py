@@ -14,7 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.engine import Engine
-from entrypoints.http.auth import tenant_provider
+from entrypoints.http.auth import TenantCache, tenant_provider
 from entrypoints.http.docs import OfflineDocsPlugin
 from entrypoints.http.problem import EXCEPTION_HANDLERS
 from entrypoints.http.routes import contexts, forks, messages, public, search, windows
@@ -91,7 +91,9 @@ def create_app(
             *forks.HANDLERS,
             *search.HANDLERS,
         ],
-        dependencies={"tenant": Provide(tenant_provider(keys), sync_to_thread=True)},
+        dependencies={
+            "tenant": Provide(tenant_provider(keys, TenantCache(settings.key_cache_seconds)))
+        },
         before_request=require_json,
         security=[{"apiKey": []}],
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request
 
 from domain.errors import Unauthorized
@@ -12,23 +15,68 @@ from domain.keys import hash_key
 from ports.keys import ApiKeyStore
 
 BEARER = "bearer "
+MAX_CACHED = 10_000
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str:
     """The token of an `Authorization: Bearer <key>` header. Raises Unauthorized."""
     header = request.headers.get("authorization", "")
-    if not header[: len(BEARER)].lower() == BEARER or not header[len(BEARER) :].strip():
+    if header[: len(BEARER)].lower() != BEARER or not header[len(BEARER) :].strip():
         raise Unauthorized("send the API key as `Authorization: Bearer <key>`")
     return header[len(BEARER) :].strip()
 
 
-def tenant_provider(keys: ApiKeyStore) -> Callable[[Request[Any, Any, Any]], str]:
-    """A Litestar dependency that answers the caller's tenant (runs in a worker thread)."""
+class TenantCache:
+    """Tenants of recently seen key hashes, for `ttl` seconds (0 disables the cache).
 
-    def provide_tenant(request: Request[Any, Any, Any]) -> str:
-        tenant = keys.tenant_for(hash_key(bearer_token(request)))
+    A key store lookup is a database round trip on every request; remembering good keys
+    briefly saves it. The price: a key revoked elsewhere (the CLI, another instance)
+    still works here for at most `ttl` seconds. Unknown keys are never remembered.
+    """
+
+    def __init__(self, ttl: float, *, now: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._now = now
+        self._lock = threading.Lock()
+        self._tenants: dict[str, tuple[str, float]] = {}
+
+    def get(self, key_hash: str) -> str | None:
+        """The remembered tenant, if still fresh."""
+        if self._ttl <= 0:
+            return None
+        with self._lock:
+            found = self._tenants.get(key_hash)
+        if found is None or found[1] <= self._now():
+            return None
+        return found[0]
+
+    def put(self, key_hash: str, tenant: str) -> None:
+        """Remember a key that the store just vouched for."""
+        if self._ttl <= 0:
+            return
+        with self._lock:
+            if len(self._tenants) >= MAX_CACHED:
+                self._tenants.clear()
+            self._tenants[key_hash] = (tenant, self._now() + self._ttl)
+
+
+def tenant_provider(
+    keys: ApiKeyStore, cache: TenantCache
+) -> Callable[[Request[Any, Any, Any]], Awaitable[str]]:
+    """A Litestar dependency answering the caller's tenant.
+
+    A cached key answers on the event loop; otherwise the store is asked in a worker
+    thread (it may block on the database).
+    """
+
+    async def provide_tenant(request: Request[Any, Any, Any]) -> str:
+        key_hash = hash_key(bearer_token(request))
+        tenant = cache.get(key_hash)
         if tenant is None:
-            raise Unauthorized("unknown or revoked API key")
+            tenant = await anyio.to_thread.run_sync(keys.tenant_for, key_hash)
+            if tenant is None:
+                raise Unauthorized("unknown or revoked API key")
+            cache.put(key_hash, tenant)
         return tenant
 
     return provide_tenant

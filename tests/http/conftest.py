@@ -22,7 +22,10 @@ from ports.keys import ApiKeyStore
 from ports.store import ContextStore
 
 DIMENSION = 3
-SETTINGS = Settings(dimension=DIMENSION, max_body_bytes=64 * 1024, max_metadata_bytes=1024)
+# No key cache: revocation is checked at once (tests/http/test_auth.py covers the cache).
+SETTINGS = Settings(
+    dimension=DIMENSION, max_body_bytes=64 * 1024, max_metadata_bytes=1024, key_cache_seconds=0
+)
 
 
 @attrs.frozen
