@@ -127,15 +127,15 @@ WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 # of the index, from the index itself) and keeps to the index; with the bound unknown at
 # plan time it assumes a third of the history and picks a sequential scan.
 WINDOW = f"""
-(SELECT 1 AS part, {_V_ENTRY} FROM context_versions v
+(SELECT {_V_ENTRY}, 1 AS part FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
    AND v.version <= %(head)s
  ORDER BY v.version)
 UNION ALL
-(SELECT 2 AS part, {_V_ENTRY} FROM context_versions v
+(SELECT {_V_ENTRY}, 2 AS part FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = %(summary)s)
 UNION ALL
-(SELECT 3 AS part, {_V_ENTRY} FROM context_versions v
+(SELECT {_V_ENTRY}, 3 AS part FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
    AND v.eligible_before >= %(from_sum)s::bigint
    AND v.version > %(through)s AND v.version <= %(head)s
@@ -144,7 +144,7 @@ UNION ALL
 """
 
 READ_ENTRIES = f"""
-SELECT c.head_version AS head, e.*
+SELECT e.*, c.head_version AS head
 FROM contexts c
 LEFT JOIN LATERAL (
     SELECT {_V_ENTRY} FROM context_versions v
@@ -245,7 +245,7 @@ SELECT * FROM child
 # ORDER BY restores exact order among them.
 SEARCH = f"""
 WITH relaxed AS MATERIALIZED (
-    SELECT v.context_id, {_V_ENTRY}, v.embedding <=> %(q)s AS distance
+    SELECT {_V_ENTRY}, v.context_id, v.embedding <=> %(q)s AS distance
     FROM context_versions v
     JOIN contexts c ON c.tenant_id = v.tenant_id AND c.id = v.context_id
     WHERE v.tenant_id = %(tenant)s AND c.deleted_at IS NULL AND v.embedding IS NOT NULL
@@ -259,7 +259,7 @@ SELECT * FROM relaxed ORDER BY distance + 0, context_id, version
 # The exact answer, for when the index scan gave up before finding k rows (its scan is
 # capped by hnsw.max_scan_tuples): `+ 0` stops the planner from using the HNSW index.
 SEARCH_EXACT = f"""
-SELECT v.context_id, {_V_ENTRY}, v.embedding <=> %(q)s AS distance
+SELECT {_V_ENTRY}, v.context_id, v.embedding <=> %(q)s AS distance
 FROM context_versions v
 JOIN contexts c ON c.tenant_id = v.tenant_id AND c.id = v.context_id
 WHERE v.tenant_id = %(tenant)s AND c.deleted_at IS NULL AND v.embedding IS NOT NULL

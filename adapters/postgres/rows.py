@@ -22,6 +22,9 @@ from domain.model import (
     EntryDraft,
     EntryKind,
     Policy,
+    Role,
+    TokenSource,
+    ToolCall,
     VersionRange,
 )
 
@@ -34,6 +37,7 @@ CONTEXT_COLUMNS = (
     "id, tenant_id, name, metadata, policy, parent_id, fork_version, head_version, "
     "token_total, compacted_through, created_at, updated_at, deleted_at"
 )
+ENTRY_WIDTH = len(ENTRY_COLUMNS.split(","))
 KEY_COLUMNS = "id, tenant_id, key_hash, prefix, label, created_at, revoked_at"
 
 
@@ -58,27 +62,53 @@ def _embedding(value: Any, _type: object) -> tuple[float, ...] | None:
 
 
 def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter()
+    conv = cattrs.Converter(detailed_validation=False)
     conv.register_structure_hook(datetime, _utc)
-    conv.register_structure_hook_func(lambda t: t == Content, _content)
-    conv.register_structure_hook_func(lambda t: t == (tuple[float, ...] | None), _embedding)
-    conv.register_structure_hook_func(
-        lambda t: t == (VersionRange | None),
-        lambda v, _t: None if v is None else VersionRange(first=v[0], last=v[1]),
-    )
     return conv
 
 
 _rows = _make_converter()
 
 
-def entry_from_row(row: Mapping[str, Any]) -> Entry:
-    """An Entry from a row selected with ENTRY_COLUMNS."""
-    data = dict(row)
-    first, last = data.pop("covers_first"), data.pop("covers_last")
-    data["covers"] = None if first is None else (first, last)
-    data["tool_calls"] = data["tool_calls"] or []
-    return _rows.structure(data, Entry)
+def entry_from_row(row: Sequence[Any]) -> Entry:
+    """An Entry from a row whose first columns are ENTRY_COLUMNS (later ones are ignored).
+
+    Windows decode a row per entry on every request, so this hook builds the Entry
+    directly instead of going through a generated structure function.
+    """
+    (
+        version,
+        kind,
+        role,
+        content,
+        name,
+        calls,
+        call_id,
+        metadata,
+        tokens,
+        source,
+        pinned,
+        embedding,
+        covers_first,
+        covers_last,
+        created_at,
+    ) = row[:ENTRY_WIDTH]
+    return Entry(
+        version=version,
+        kind=EntryKind(kind),
+        role=Role(role),
+        content=content if isinstance(content, str) else _content(content, Content),
+        name=name,
+        tool_calls=tuple(ToolCall(**c) for c in calls) if calls else (),
+        tool_call_id=call_id,
+        metadata=metadata,
+        token_count=tokens,
+        token_source=TokenSource(source),
+        pinned=pinned,
+        embedding=None if embedding is None else _embedding(embedding, None),
+        covers=None if covers_first is None else VersionRange(first=covers_first, last=covers_last),
+        created_at=created_at if created_at.tzinfo is UTC else created_at.astimezone(UTC),
+    )
 
 
 def context_from_row(row: Mapping[str, Any]) -> Context:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from adapters.postgres import queries
@@ -209,13 +209,13 @@ class PostgresStore:
     ) -> Page[Entry]:
         """Versions in (after, min(at, head)], ascending, at most `limit`."""
         params = {"tenant": tenant_id, "id": context_id, "after": after, "at": at, "limit": limit}
-        rows = self._all(queries.READ_ENTRIES, params, binary=True)
+        rows = self._tuples(queries.READ_ENTRIES, params)
         if not rows:
             raise ContextNotFound(context_id)
-        head = rows[0]["head"]
+        head = rows[0][-1]
         end = head if at is None else at
         versioning.check_version(end, head)
-        items = tuple(entry_from_row(_entry_part(r)) for r in rows if r["version"] is not None)
+        items = tuple(entry_from_row(r) for r in rows if r[0] is not None)
         more = bool(items) and items[-1].version < end
         return Page(items=items, next_cursor=str(items[-1].version) if more else None)
 
@@ -225,10 +225,8 @@ class PostgresStore:
         """The entries at the given versions (those that exist), in version order."""
         self.get_context(tenant_id, context_id)
         wanted = sorted({v for v in versions if 1 <= v <= 2**31 - 1})
-        rows = self._all(
-            queries.READ_VERSIONS,
-            {"tenant": tenant_id, "id": context_id, "versions": wanted},
-            binary=True,
+        rows = self._tuples(
+            queries.READ_VERSIONS, {"tenant": tenant_id, "id": context_id, "versions": wanted}
         )
         return tuple(entry_from_row(r) for r in rows)
 
@@ -250,8 +248,8 @@ class PostgresStore:
             "tail": tail,
         }
         parts: dict[int, list[Entry]] = {1: [], 2: [], 3: []}
-        for r in self._all(queries.WINDOW, params, binary=True):
-            parts[r["part"]].append(entry_from_row(_entry_part(r)))
+        for r in self._tuples(queries.WINDOW, params):
+            parts[r[-1]].append(entry_from_row(r))
         return WindowCandidates(
             head_version=state["head_version"],
             compacted_through=state["compacted_through"],
@@ -278,13 +276,13 @@ class PostgresStore:
         lexical: list[Ranked] = []
         if embedding is not None and k > 0:
             vector = vector_param(embedding)
-            rows = self._all(queries.RANK_SEMANTIC, {**base, "q": vector, "k": k}, binary=True)
+            rows = self._tuples(queries.RANK_SEMANTIC, {**base, "q": vector, "k": k})
             semantic = [_ranked(r) for r in rows]
         terms = _WORD.findall(text.lower()) if text else []
         if terms and k > 0:
             # Quoted, so a term like "or" is searched for rather than read as an operator.
             query = " or ".join(f'"{t}"' for t in terms)
-            rows = self._all(queries.RANK_LEXICAL, {**base, "query": query, "k": k}, binary=True)
+            rows = self._tuples(queries.RANK_LEXICAL, {**base, "query": query, "k": k})
             lexical = [_ranked(r) for r in rows]
         return Relevance(semantic=tuple(semantic), lexical=tuple(lexical))
 
@@ -365,7 +363,7 @@ class PostgresStore:
             return ()
         query = vector_param(embedding)
         params = {"tenant": tenant_id, "id": context_id, "q": query, "k": k}
-        with self._cursor(binary=True) as cur, cur.connection.transaction():
+        with self._cursor(tuples=True) as cur, cur.connection.transaction():
             cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cur.execute(f"SET LOCAL hnsw.ef_search = {int(self._ef_search)}")
             rows = cur.execute(queries.SEARCH, params).fetchall()
@@ -376,26 +374,32 @@ class PostgresStore:
     # -- plumbing ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _cursor(self, *, binary: bool = False) -> Iterator[psycopg.Cursor[dict[str, Any]]]:
+    def _cursor(self, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
+        # Entry rows come as binary tuples (cheapest to decode), the rest as dicts.
         try:
             with (
                 self._pool.connection() as conn,
-                conn.cursor(row_factory=dict_row, binary=binary) as cur,
+                conn.cursor(row_factory=tuple_row if tuples else dict_row, binary=tuples) as cur,
             ):
                 yield cur
         except (UnicodeEncodeError, psycopg.DataError) as err:
             # The engine rejects such text first; this keeps a stray one a client error.
             raise InvalidInput(f"not storable in PostgreSQL: {_first_line(err)}") from None
 
-    def _all(
-        self, sql: str, params: Mapping[str, Any], *, binary: bool = False
-    ) -> list[dict[str, Any]]:
-        with self._cursor(binary=binary) as cur:
-            return cur.execute(sql, params).fetchall()
+    def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        with self._cursor() as cur:
+            rows: list[dict[str, Any]] = cur.execute(sql, params).fetchall()
+            return rows
+
+    def _tuples(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        with self._cursor(tuples=True) as cur:
+            rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
+            return rows
 
     def _one(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
         with self._cursor() as cur:
-            return cur.execute(sql, params).fetchone()
+            row: dict[str, Any] | None = cur.execute(sql, params).fetchone()
+            return row
 
 
 def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
@@ -445,22 +449,14 @@ def _result(context_id: str, row: Mapping[str, Any], *, replayed: bool) -> Appen
     )
 
 
-def _entry_part(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in ("head", "through", "part")}
+def _ranked(row: tuple[Any, ...]) -> Ranked:
+    return Ranked(entry=entry_from_row(row), score=float(row[-1]))
 
 
-def _ranked(row: Mapping[str, Any]) -> Ranked:
-    data = dict(row)
-    score = float(data.pop("score"))
-    return Ranked(entry=entry_from_row(data), score=score)
-
-
-def _hit(row: Mapping[str, Any]) -> SearchHit:
-    data = dict(row)
-    context_id = data.pop("context_id")
-    distance = data.pop("distance")
-    score = 0.0 if math.isnan(distance) else 1.0 - float(distance)  # NaN: a zero vector
-    return SearchHit(context_id=context_id, entry=entry_from_row(data), score=score)
+def _hit(row: tuple[Any, ...]) -> SearchHit:
+    context_id, distance = row[-2], float(row[-1])
+    score = 0.0 if math.isnan(distance) else 1.0 - distance  # NaN: a zero vector
+    return SearchHit(context_id=context_id, entry=entry_from_row(row), score=score)
 
 
 def _version(entry: Entry) -> int:
