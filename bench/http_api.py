@@ -186,10 +186,12 @@ def main() -> None:
     from adapters.postgres.store import PostgresStore
     from bench._postgres import fresh_database
 
-    with fresh_database() as url, _served("postgres", url) as (base, key):
-        with build_pool(url, min_size=2, max_size=8) as pool:
-            engine = build_engine(PostgresStore(pool))
-            _compare("postgres", _http(base, key), _in_process(engine))
+    with (
+        fresh_database() as url,
+        _served("postgres", url) as (base, key),
+        build_pool(url, min_size=2, max_size=8) as pool,
+    ):
+        _compare("postgres", _http(base, key), _in_process(build_engine(PostgresStore(pool))))
 
 
 if __name__ == "__main__":
