@@ -53,4 +53,3 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         settings=settings,
         lifespan=[pool_lifespan(pool, before=before)],
     )
-

@@ -14,7 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.engine import Engine
-from entrypoints.http.auth import TenantCache, tenant_provider
+from entrypoints.http.auth import TenantCache, caller_provider
 from entrypoints.http.docs import OfflineDocsPlugin
 from entrypoints.http.problem import EXCEPTION_HANDLERS
 from entrypoints.http.routes import contexts, forks, messages, public, search, windows
@@ -92,17 +92,20 @@ def create_app(
             *search.HANDLERS,
         ],
         dependencies={
-            "tenant": Provide(tenant_provider(keys, TenantCache(settings.key_cache_seconds)))
+            "caller": Provide(
+                caller_provider(
+                    engine=engine,
+                    keys=keys,
+                    settings=settings,
+                    cache=TenantCache(settings.key_cache_seconds),
+                )
+            )
         },
         before_request=require_json,
         security=[{"apiKey": []}],
     )
     return Litestar(
         route_handlers=[v1, *public.HANDLERS],
-        dependencies={
-            "engine": Provide(lambda: engine, use_cache=True, sync_to_thread=False),
-            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
-        },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(settings),
         request_max_body_size=settings.max_body_bytes,

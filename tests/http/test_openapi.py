@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
-from tests.http.conftest import Api
+from entrypoints.compose import build_engine
+from entrypoints.http.app import create_app
+from tests.http.conftest import SETTINGS, Api
 
 PROBLEM = "application/problem+json"
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -115,17 +118,11 @@ def test_docs_page_needs_no_network(api: Api) -> None:
 
 
 def test_unexpected_errors_are_500_problems_without_internals(api: Api) -> None:
-    class Boom(RuntimeError):
-        pass
-
-    def explode(*_a: object, **_k: object) -> object:
-        raise Boom("secret connection string postgres://user:pw@host")
-
-    # The engine is the app's own collaborator: swapping its store for a failing one is
-    # what a broken database looks like from here (no patching of the HTTP layer).
-    engine = api.client.app.dependencies["engine"].dependency()
-    engine.store = _Failing(engine.store, explode)
-    r = api.client.get("/api/v1/contexts", headers=api.headers)
+    # A store that breaks the way a lost database does, behind a real app and real keys.
+    engine = build_engine(_Failing(), SETTINGS)
+    app = create_app(engine=engine, keys=api.keys, settings=SETTINGS)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/api/v1/contexts", headers=api.headers)
     assert r.status_code == 500
     assert r.headers["content-type"] == PROBLEM
     assert r.json()["type"] == "/api/problems/internal-error"
@@ -133,10 +130,13 @@ def test_unexpected_errors_are_500_problems_without_internals(api: Api) -> None:
     assert "Boom" not in r.text
 
 
-class _Failing:
-    def __init__(self, inner: object, fail: Any) -> None:
-        self._inner = inner
-        self._fail = fail
+class Boom(RuntimeError):
+    pass
 
+
+class _Failing:
     def __getattr__(self, name: str) -> Any:
-        return self._fail
+        def fail(*_a: object, **_k: object) -> object:
+            raise Boom("secret connection string postgres://user:pw@host")
+
+        return fail

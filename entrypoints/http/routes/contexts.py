@@ -11,12 +11,10 @@ from entrypoints.http.routes.params import (
     COMMON,
     ON_CONTEXT,
     WITH_BODY,
+    CallerDep,
     ContextId,
     Cursor,
-    EngineDep,
     Limit,
-    SettingsDep,
-    Tenant,
 )
 from entrypoints.http.schemas import (
     ContextCreate,
@@ -30,28 +28,25 @@ TAGS = ["contexts"]
 
 
 @post("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*WITH_BODY))
-def create_context(
-    *, engine: EngineDep, tenant: Tenant, settings: SettingsDep, data: JSONBody[ContextCreate]
-) -> ContextOut:
+def create_context(*, caller: CallerDep, data: JSONBody[ContextCreate]) -> ContextOut:
     """Create an empty context (version 0) with a name, metadata and policy."""
-    return context_out(engine.create_context(tenant, **convert.context_create(data, settings)))
+    fields = convert.context_create(data, caller.settings)
+    return context_out(caller.engine.create_context(caller.tenant, **fields))
 
 
 @get("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*COMMON))
-def list_contexts(
-    *, engine: EngineDep, tenant: Tenant, limit: Limit = 50, cursor: Cursor = None
-) -> ContextPage:
+def list_contexts(*, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None) -> ContextPage:
     """The tenant's contexts, oldest first; follow `next_cursor` for the next page."""
-    page = engine.list_contexts(tenant, limit=limit, cursor=cursor)
+    page = caller.engine.list_contexts(caller.tenant, limit=limit, cursor=cursor)
     return ContextPage(items=[context_out(c) for c in page.items], next_cursor=page.next_cursor)
 
 
 @get(
     "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
 )
-def read_context(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> ContextOut:
+def read_context(*, caller: CallerDep, context_id: ContextId) -> ContextOut:
     """A context with its head version and totals."""
-    return context_out(engine.get_context(tenant, context_id))
+    return context_out(caller.engine.get_context(caller.tenant, context_id))
 
 
 @patch(
@@ -62,23 +57,21 @@ def read_context(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) ->
 )
 def update_context(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
-    settings: SettingsDep,
+    caller: CallerDep,
     context_id: ContextId,
     data: JSONBody[ContextPatch],
 ) -> ContextOut:
     """Rename, replace metadata, or replace the policy (fields left out are unchanged)."""
-    changes = convert.context_changes(data, settings)
-    return context_out(engine.update_context(tenant, context_id, changes))
+    changes = convert.context_changes(data, caller.settings)
+    return context_out(caller.engine.update_context(caller.tenant, context_id, changes))
 
 
 @delete(
     "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
 )
-def delete_context(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> None:
+def delete_context(*, caller: CallerDep, context_id: ContextId) -> None:
     """Soft delete: the context then answers 404 everywhere."""
-    engine.delete_context(tenant, context_id)
+    caller.engine.delete_context(caller.tenant, context_id)
 
 
 HANDLERS = [create_context, list_contexts, read_context, update_context, delete_context]

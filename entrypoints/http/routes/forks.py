@@ -8,7 +8,7 @@ from litestar.params import JSONBody
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, ContextId, EngineDep, Tenant
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, CallerDep, ContextId
 from entrypoints.http.schemas import (
     CompactOut,
     CompactRequest,
@@ -28,14 +28,15 @@ from entrypoints.http.schemas import (
 )
 def fork_context(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
+    caller: CallerDep,
     context_id: ContextId,
     data: JSONBody[ForkRequest | None] = None,
 ) -> ContextOut:
     """A new context holding this one's entries 1..version (default: the head)."""
     body = data or ForkRequest()
-    return context_out(engine.fork(tenant, context_id, version=body.version, name=body.name))
+    return context_out(
+        caller.engine.fork(caller.tenant, context_id, version=body.version, name=body.name)
+    )
 
 
 @get(
@@ -44,9 +45,11 @@ def fork_context(
     tags=["forks"],
     responses=documented(*ON_CONTEXT),
 )
-def list_forks(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> ContextList:
+def list_forks(*, caller: CallerDep, context_id: ContextId) -> ContextList:
     """The live direct forks of a context, oldest first."""
-    return ContextList(items=[context_out(c) for c in engine.forks(tenant, context_id)])
+    return ContextList(
+        items=[context_out(c) for c in caller.engine.forks(caller.tenant, context_id)]
+    )
 
 
 @post(
@@ -58,14 +61,13 @@ def list_forks(*, engine: EngineDep, tenant: Tenant, context_id: ContextId) -> C
 )
 def compact_context(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
+    caller: CallerDep,
     context_id: ContextId,
     data: JSONBody[CompactRequest | None] = None,
 ) -> CompactOut:
     """Summarize older active entries now; `force` compacts even below the threshold."""
     body = data or CompactRequest()
-    return convert.compact_out(engine.compact(tenant, context_id, force=body.force))
+    return convert.compact_out(caller.engine.compact(caller.tenant, context_id, force=body.force))
 
 
 HANDLERS = [fork_context, list_forks, compact_context]

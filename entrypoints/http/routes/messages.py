@@ -14,12 +14,10 @@ from entrypoints.http.routes.params import (
     ON_CONTEXT,
     WITH_BODY,
     After,
+    CallerDep,
     ContextId,
-    EngineDep,
     IdempotencyKey,
     Limit,
-    SettingsDep,
-    Tenant,
 )
 from entrypoints.http.schemas import (
     AppendOut,
@@ -51,9 +49,7 @@ At = Annotated[
 )
 def append_messages(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
-    settings: SettingsDep,
+    caller: CallerDep,
     context_id: ContextId,
     data: JSONBody[AppendRequest],
     idempotency_key: IdempotencyKey = None,
@@ -63,10 +59,10 @@ def append_messages(
     201 when written; 200 with `replayed: true` when an Idempotency-Key repeats a
     completed append (nothing is written again). 409 carries `current_version`.
     """
-    result = engine.append(
-        tenant,
+    result = caller.engine.append(
+        caller.tenant,
         context_id,
-        convert.messages_in(data.messages, settings),
+        convert.messages_in(data.messages, caller.settings),
         expected_version=data.expected_version,
         idempotency_key=idempotency_key,
     )
@@ -81,8 +77,7 @@ def append_messages(
 )
 def list_messages(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
+    caller: CallerDep,
     context_id: ContextId,
     after: After = 0,
     limit: Limit = 100,
@@ -90,7 +85,7 @@ def list_messages(
     include_embeddings: FromQuery[bool] = False,
 ) -> EntryPage:
     """Entries in version order after the `after` cursor, as of version `at` (default head)."""
-    page = engine.entries(tenant, context_id, after=after, limit=limit, at=at)
+    page = caller.engine.entries(caller.tenant, context_id, after=after, limit=limit, at=at)
     return EntryPage(
         items=[convert.entry_out(e, with_embedding=include_embeddings) for e in page.items],
         next_cursor=page.next_cursor,
@@ -105,14 +100,14 @@ def list_messages(
 )
 def read_version(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
+    caller: CallerDep,
     context_id: ContextId,
     version: FromPath[int],
     after: After = 0,
     limit: Limit = 100,
 ) -> VersionState:
     """The state at `version`: the entry it added and entries 1..version, a page at a time."""
+    engine, tenant = caller.engine, caller.tenant
     page = engine.entries(tenant, context_id, after=after, limit=limit, at=version)
     added = engine.entries(tenant, context_id, after=max(version - 1, 0), limit=1, at=version)
     return VersionState(

@@ -7,9 +7,9 @@ from typing import Annotated
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 
-from entrypoints.engine import MAX_PAGE, Engine
+from entrypoints.engine import MAX_PAGE
 from entrypoints.http import problem as p
-from entrypoints.settings import Settings
+from entrypoints.http.auth import Caller
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, 1..{MAX_PAGE}.")]
 After = Annotated[
@@ -32,8 +32,6 @@ WITH_BODY = (*COMMON, p.PAYLOAD_TOO_LARGE, p.UNSUPPORTED_MEDIA_TYPE, p.INVALID_I
 ON_CONTEXT = (*COMMON, p.CONTEXT_NOT_FOUND)
 
 # Explicit markers: Litestar 3 stops inferring dependencies, path parameters and bodies.
-EngineDep = NamedDependency[Engine]
-Tenant = NamedDependency[str]
-SettingsDep = NamedDependency[Settings]
+CallerDep = NamedDependency[Caller]
 ContextId = FromPath[str]
 Cursor = FromQuery[str | None]

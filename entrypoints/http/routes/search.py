@@ -8,7 +8,7 @@ from litestar.params import JSONBody
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import COMMON, WITH_BODY, EngineDep, Tenant
+from entrypoints.http.routes.params import COMMON, WITH_BODY, CallerDep
 from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantOut
 
 
@@ -19,9 +19,9 @@ from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, Ten
     status_code=200,
     responses=documented(*WITH_BODY, p.CONTEXT_NOT_FOUND, p.DIMENSION_MISMATCH),
 )
-def search(*, engine: EngineDep, tenant: Tenant, data: JSONBody[SearchRequest]) -> SearchOut:
+def search(*, caller: CallerDep, data: JSONBody[SearchRequest]) -> SearchOut:
     """The k entries closest by cosine similarity, within the tenant or one context."""
-    hits = engine.search(tenant, data.embedding, k=data.k, context_id=data.context_id)
+    hits = caller.engine.search(caller.tenant, data.embedding, k=data.k, context_id=data.context_id)
     return SearchOut(
         items=[
             SearchHitOut(context_id=h.context_id, score=h.score, entry=convert.entry_out(h.entry))
@@ -31,9 +31,12 @@ def search(*, engine: EngineDep, tenant: Tenant, data: JSONBody[SearchRequest]) 
 
 
 @get("/tenant", sync_to_thread=False, tags=["tenant"], responses=documented(*COMMON))
-def whoami(*, tenant: Tenant) -> TenantOut:
+def whoami(
+    *,
+    caller: CallerDep,
+) -> TenantOut:
     """The tenant the presented API key belongs to."""
-    return TenantOut(tenant_id=tenant)
+    return TenantOut(tenant_id=caller.tenant)
 
 
 HANDLERS = [search, whoami]

@@ -8,11 +8,11 @@ from litestar import get, post
 from litestar.params import JSONBody, QueryParameter
 
 from domain.model import MAX_BUDGET
-from entrypoints.engine import Engine
 from entrypoints.http import convert
 from entrypoints.http import problem as p
+from entrypoints.http.auth import Caller
 from entrypoints.http.problem import documented
-from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, ContextId, EngineDep, Tenant
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, CallerDep, ContextId
 from entrypoints.http.schemas import WindowOut, WindowRequest
 
 TAGS = ["window"]
@@ -26,9 +26,10 @@ ReserveParam = Annotated[
 ]
 
 
-def _window(engine: Engine, tenant: str, context_id: str, request: WindowRequest) -> WindowOut:
+def _window(caller: Caller, context_id: str, request: WindowRequest) -> WindowOut:
     # GET and POST meet here: new window parameters are fields of WindowRequest.
-    return convert.window_out(engine.window(tenant, context_id, **request.engine_kwargs()))
+    window = caller.engine.window(caller.tenant, context_id, **request.engine_kwargs())
+    return convert.window_out(window)
 
 
 @get(
@@ -39,14 +40,13 @@ def _window(engine: Engine, tenant: str, context_id: str, request: WindowRequest
 )
 def read_window(
     *,
-    engine: EngineDep,
-    tenant: Tenant,
+    caller: CallerDep,
     context_id: ContextId,
     budget: BudgetParam = None,
     reserve: ReserveParam = None,
 ) -> WindowOut:
     """Pins, then the summary, then the most recent entries that fit budget - reserve."""
-    return _window(engine, tenant, context_id, WindowRequest(budget=budget, reserve=reserve))
+    return _window(caller, context_id, WindowRequest(budget=budget, reserve=reserve))
 
 
 @post(
@@ -57,10 +57,10 @@ def read_window(
     responses=documented(*ERRORS, *WITH_BODY),
 )
 def query_window(
-    *, engine: EngineDep, tenant: Tenant, context_id: ContextId, data: JSONBody[WindowRequest]
+    *, caller: CallerDep, context_id: ContextId, data: JSONBody[WindowRequest]
 ) -> WindowOut:
     """The same window, with its parameters in a JSON body (room for larger queries)."""
-    return _window(engine, tenant, context_id, data)
+    return _window(caller, context_id, data)
 
 
 HANDLERS = [read_window, query_window]
