@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import metadata
 from typing import Any
 
@@ -14,6 +15,7 @@ from entrypoints.http.problem import documented
 from entrypoints.http.schemas import HealthOut
 
 
+@functools.cache
 def _version() -> str:
     try:
         return metadata.version("kata-context")
