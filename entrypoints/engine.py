@@ -36,8 +36,12 @@ from ports.tokens import TokenCounter
 MAX_BATCH = 1000
 MAX_PAGE = 1000
 MAX_QUERY_CHARS = 20_000
-# The rankings' depth: pgvector's default hnsw.ef_search, so an index scan can fill it.
-RELEVANT_K = 40
+# How deep each ranking goes: as many entries as the relevant share could hold at
+# RELEVANT_ENTRY_TOKENS each, within bounds (bench/eval_recall.py: a fixed 40 lost a
+# tenth of the evidence at 8k tokens that this depth keeps).
+RELEVANT_ENTRY_TOKENS = 20
+RELEVANT_K_MIN = 20
+RELEVANT_K_MAX = 200
 # How far from a relevant entry its tool call or results are looked for (results follow
 # their call; a group spread wider than this is left out rather than split).
 TOOL_REACH = 8
@@ -205,6 +209,7 @@ class Engine:
             query=query,
             query_embedding=query_embedding,
             neighbours=policy.neighbours,
+            depth=relevant_depth(budget - reserve, policy.relevant_share),
         )
         return select_query_window(
             candidates,
@@ -276,6 +281,7 @@ class Engine:
         query: str | None,
         query_embedding: Sequence[float] | None,
         neighbours: int,
+        depth: int,
     ) -> WindowCandidates:
         """The candidates with the fused ranking and the entries around the ranked ones."""
         embedding = query_embedding
@@ -283,7 +289,7 @@ class Engine:
             embedding = self.embedder.embed([query])[0]
             self._check_dimension(embedding)
         relevance = self.store.rank_relevant(
-            tenant_id, context_id, text=query, embedding=embedding, k=RELEVANT_K
+            tenant_id, context_id, text=query, embedding=embedding, k=depth
         )
         fused = fuse(relevance)
         if not fused:
@@ -392,6 +398,12 @@ class Engine:
             now=self.clock.now(),
         )
         return CompactionResult(append=result, summary=draft)
+
+
+def relevant_depth(available: int, share: float) -> int:
+    """How many entries each ranking returns for a window of `available` tokens."""
+    fits = int(available * share) // RELEVANT_ENTRY_TOKENS
+    return max(RELEVANT_K_MIN, min(RELEVANT_K_MAX, fits))
 
 
 def _query_text(query: str | None) -> str | None:
