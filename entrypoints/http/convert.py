@@ -26,6 +26,7 @@ from entrypoints.http.schemas import (
     ContextCreate,
     ContextPatch,
     EntryOut,
+    ForkRequest,
     MessageIn,
     PolicyIn,
     RangeOut,
@@ -83,6 +84,13 @@ def context_changes(body: ContextPatch, settings: Settings) -> ContextChanges:
     if body.metadata is not None:
         check_metadata(body.metadata, settings, what="metadata")
     return ContextChanges(name=body.name, metadata=body.metadata, policy=policy_in(body.policy))
+
+
+def fork_in(body: ForkRequest) -> dict[str, Any]:
+    """Keyword arguments for Engine.fork."""
+    if body.name is not None:
+        storable_text(body.name, what="name")
+    return {"version": body.version, "name": body.name}
 
 
 def _part_in(raw: dict[str, Any], settings: Settings) -> ContentPart:

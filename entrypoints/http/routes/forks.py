@@ -34,9 +34,7 @@ def fork_context(
 ) -> ContextOut:
     """A new context holding this one's entries 1..version (default: the head)."""
     body = data or ForkRequest()
-    return context_out(
-        caller.engine.fork(caller.tenant, context_id, version=body.version, name=body.name)
-    )
+    return context_out(caller.engine.fork(caller.tenant, context_id, **convert.fork_in(body)))
 
 
 @get(

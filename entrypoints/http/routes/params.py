@@ -21,6 +21,8 @@ IdempotencyKey = Annotated[
         name="Idempotency-Key",
         min_length=1,
         max_length=255,
+        # A structured-field string, as the IETF draft has it: printable ASCII.
+        pattern=r"^[\x20-\x7e]+$",
         required=False,
         description="Retrying an append with the same key returns the first result.",
     ),
