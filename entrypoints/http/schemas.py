@@ -189,7 +189,7 @@ class ToolCallOut(msgspec.Struct, kw_only=True):
 
 
 class EntryOut(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A stored version of a context."""
+    """A stored version of a context (optional fields are left out when null)."""
 
     version: int
     role: Role
@@ -199,12 +199,12 @@ class EntryOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     kind: EntryKind
     pinned: bool
     created_at: datetime
+    metadata: JSONObj
+    tool_calls: list[ToolCallOut]
+    has_embedding: bool
     name: str | None = None
-    tool_calls: list[ToolCallOut] = msgspec.field(default_factory=list)
     tool_call_id: str | None = None
-    metadata: JSONObj = msgspec.field(default_factory=dict)
     covers: RangeOut | None = None
-    has_embedding: bool = False
     embedding: list[float] | None = None
 
 
