@@ -7,11 +7,17 @@ from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
 from entrypoints.engine import Engine
 from entrypoints.settings import Settings
+from ports.embedder import Embedder
 from ports.store import ContextStore
 
 
-def build_engine(store: ContextStore, settings: Settings | None = None) -> Engine:
-    """An engine over `store` with offline tokens, the extractive summarizer, real time."""
+def build_engine(
+    store: ContextStore, settings: Settings | None = None, *, embedder: Embedder | None = None
+) -> Engine:
+    """An engine over `store` with offline tokens, the extractive summarizer, real time.
+
+    Without an embedder, clients send their own embeddings (of settings.dimension).
+    """
     settings = settings or Settings()
     tokens = OfflineTokenCounter()
     return Engine(
@@ -20,5 +26,6 @@ def build_engine(store: ContextStore, settings: Settings | None = None) -> Engin
         summarizer=ExtractiveSummarizer(tokens),
         clock=SystemClock(),
         ids=UuidIds(),
-        dimension=settings.dimension,
+        embedder=embedder,
+        dimension=embedder.dimension if embedder is not None else settings.dimension,
     )
