@@ -4,7 +4,8 @@ For each store (memory, and PostgreSQL in a fresh database on the embedded serve
 bench starts `kata-context serve` as a subprocess (one uvicorn worker, no access log) and
 drives it from one httpx client with keep-alive, REQUESTS requests per scenario:
 - append: batches of 10 user messages of 50 tokens (client counts) into one context;
-- window: budget 8000 over a context of 1,000 such messages (160 entries come back).
+- window: budget 8000 over a context of 1,000 such messages (160 entries come back);
+- append_8_clients: 8 threads, each with its own client and context, REQUESTS in all.
 The baseline, measured in the same run, is the in-process Engine over the same kind of
 store doing the same calls, so the ratio is the share of engine speed left over HTTP
 (auth lookup, JSON parsing and validation, serialization, uvicorn, loopback, the client).
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,60 @@ def _in_process(engine: Engine) -> tuple[Callable[[int], object], Callable[[int]
     return append, window
 
 
+def _parallel(make: Callable[[], Callable[[int], object]], clients: int = 8) -> float:
+    """Calls per second of `clients` threads sharing REQUESTS calls, each on its own target."""
+    calls = [make() for _ in range(clients)]
+    share = REQUESTS // clients
+
+    def run(call: Callable[[int], object]) -> None:
+        for i in range(share):
+            call(i)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda c: [c(-1 - i) for i in range(10)], calls))
+        t0 = time.perf_counter()
+        list(pool.map(run, calls))
+    return share * clients / (time.perf_counter() - t0)
+
+
+def _http_appender(base: str, key: str) -> Callable[[int], object]:
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
+    cid = client.post("/api/v1/contexts", json={"name": "bench"}).json()["id"]
+
+    def append(i: int) -> object:
+        r = client.post(f"/api/v1/contexts/{cid}/messages", json={"messages": _batch(i)})
+        assert r.status_code == 201, r.text
+        return r
+
+    return append
+
+
+def _engine_appender(engine: Engine) -> Callable[[int], object]:
+    cid = engine.create_context(TENANT, name="bench").id
+    return lambda i: engine.append(TENANT, cid, _messages(i))
+
+
+def _compare_parallel(store: str, base: str, key: str, engine: Engine) -> None:
+    base_rate = _parallel(lambda: _engine_appender(engine))
+    rate = _parallel(lambda: _http_appender(base, key))
+    emit(
+        f"http_append_8_clients_{store}",
+        REQUESTS,
+        rate * BATCH,
+        "msg/s",
+        baseline=f"engine_append_8_threads_{store}",
+        baseline_value=base_rate * BATCH,
+    )
+    log(f"{store} append, 8 clients: HTTP {rate:.0f} req/s; engine {base_rate:.0f} calls/s")
+
+
+def _floor(base: str, key: str) -> None:
+    """The same client against /api/health: what uvicorn, Litestar and httpx cost alone."""
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
+    rate, p50 = _timed(REQUESTS, lambda _i: client.get("/api/health"))
+    log(f"floor: GET /api/health {rate:.0f} req/s p50 {p50:.2f} ms")
+
+
 def _compare(store: str, http: tuple[Any, Any], local: tuple[Any, Any]) -> None:
     for name, http_call, local_call, per in (
         ("append", http[0], local[0], BATCH),
@@ -180,7 +236,10 @@ def _compare(store: str, http: tuple[Any, Any], local: tuple[Any, Any]) -> None:
 def main() -> None:
     """Print HTTP append and window rates per store, the in-process engine as baseline."""
     with _served("memory", None) as (base, key):
-        _compare("memory", _http(base, key), _in_process(build_engine(MemoryStore())))
+        engine = build_engine(MemoryStore())
+        _floor(base, key)
+        _compare("memory", _http(base, key), _in_process(engine))
+        _compare_parallel("memory", base, key, engine)
 
     from adapters.postgres.pool import build_pool
     from adapters.postgres.store import PostgresStore
@@ -191,7 +250,9 @@ def main() -> None:
         _served("postgres", url) as (base, key),
         build_pool(url, min_size=2, max_size=8) as pool,
     ):
-        _compare("postgres", _http(base, key), _in_process(build_engine(PostgresStore(pool))))
+        engine = build_engine(PostgresStore(pool))
+        _compare("postgres", _http(base, key), _in_process(engine))
+        _compare_parallel("postgres", base, key, engine)
 
 
 if __name__ == "__main__":
