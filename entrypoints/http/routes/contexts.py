@@ -27,14 +27,28 @@ from entrypoints.http.schemas import (
 TAGS = ["contexts"]
 
 
-@post("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*WITH_BODY))
+@post(
+    "/contexts",
+    summary="Create a context",
+    operation_id="create_context",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*WITH_BODY),
+)
 def create_context(*, caller: CallerDep, data: JSONBody[ContextCreate]) -> ContextOut:
     """Create an empty context (version 0) with a name, metadata and policy."""
     fields = convert.context_create(data, caller.settings)
     return context_out(caller.engine.create_context(caller.tenant, **fields))
 
 
-@get("/contexts", sync_to_thread=True, tags=TAGS, responses=documented(*COMMON))
+@get(
+    "/contexts",
+    summary="List contexts",
+    operation_id="list_contexts",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*COMMON),
+)
 def list_contexts(*, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None) -> ContextPage:
     """The tenant's contexts, oldest first; follow `next_cursor` for the next page."""
     page = caller.engine.list_contexts(caller.tenant, limit=limit, cursor=cursor)
@@ -42,7 +56,12 @@ def list_contexts(*, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
 
 
 @get(
-    "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
+    "/contexts/{context_id:str}",
+    summary="Read a context",
+    operation_id="read_context",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*ON_CONTEXT),
 )
 def read_context(*, caller: CallerDep, context_id: ContextId) -> ContextOut:
     """A context with its head version and totals."""
@@ -51,6 +70,8 @@ def read_context(*, caller: CallerDep, context_id: ContextId) -> ContextOut:
 
 @patch(
     "/contexts/{context_id:str}",
+    summary="Update a context",
+    operation_id="update_context",
     sync_to_thread=True,
     tags=TAGS,
     responses=documented(*WITH_BODY, *ON_CONTEXT),
@@ -67,7 +88,12 @@ def update_context(
 
 
 @delete(
-    "/contexts/{context_id:str}", sync_to_thread=True, tags=TAGS, responses=documented(*ON_CONTEXT)
+    "/contexts/{context_id:str}",
+    summary="Delete a context",
+    operation_id="delete_context",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*ON_CONTEXT),
 )
 def delete_context(*, caller: CallerDep, context_id: ContextId) -> None:
     """Soft delete: the context then answers 404 everywhere."""

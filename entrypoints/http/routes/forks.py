@@ -21,6 +21,8 @@ from entrypoints.http.schemas import (
 
 @post(
     "/contexts/{context_id:str}/fork",
+    summary="Fork a context",
+    operation_id="fork_context",
     sync_to_thread=True,
     tags=["forks"],
     status_code=201,
@@ -39,6 +41,8 @@ def fork_context(
 
 @get(
     "/contexts/{context_id:str}/forks",
+    summary="List forks",
+    operation_id="list_forks",
     sync_to_thread=True,
     tags=["forks"],
     responses=documented(*ON_CONTEXT),
@@ -52,6 +56,8 @@ def list_forks(*, caller: CallerDep, context_id: ContextId) -> ContextList:
 
 @post(
     "/contexts/{context_id:str}/compact",
+    summary="Compact now",
+    operation_id="compact_context",
     sync_to_thread=True,
     tags=["compaction"],
     status_code=201,

@@ -35,6 +35,8 @@ At = Annotated[
 
 @post(
     "/contexts/{context_id:str}/messages",
+    summary="Append messages",
+    operation_id="append_messages",
     sync_to_thread=True,
     tags=TAGS,
     status_code=201,
@@ -71,6 +73,8 @@ def append_messages(
 
 @get(
     "/contexts/{context_id:str}/messages",
+    summary="Read messages (time travel with ?at)",
+    operation_id="list_messages",
     sync_to_thread=True,
     tags=TAGS,
     responses=documented(*ON_CONTEXT, p.VERSION_OUT_OF_RANGE),
@@ -94,6 +98,8 @@ def list_messages(
 
 @get(
     "/contexts/{context_id:str}/versions/{version:int}",
+    summary="State at a version",
+    operation_id="read_version",
     sync_to_thread=True,
     tags=TAGS,
     responses=documented(*ON_CONTEXT, p.VERSION_OUT_OF_RANGE),

@@ -38,13 +38,19 @@ def _out(kind: p.ProblemType) -> ProblemTypeOut:
     )
 
 
-@get("/api/health", tags=["health"], sync_to_thread=False)
+@get("/api/health", summary="Health", operation_id="health", tags=["health"], sync_to_thread=False)
 def health() -> HealthOut:
     """Liveness: answers without touching the store or asking for a key."""
     return HealthOut(status="ok", version=_version())
 
 
-@get("/api/problems", tags=["problems"], sync_to_thread=False)
+@get(
+    "/api/problems",
+    summary="Problem types",
+    operation_id="problem_types",
+    tags=["problems"],
+    sync_to_thread=False,
+)
 def problem_types() -> list[ProblemTypeOut]:
     """Every problem type this API answers with."""
     return [_out(k) for k in p.ALL]
@@ -52,6 +58,8 @@ def problem_types() -> list[ProblemTypeOut]:
 
 @get(
     "/api/problems/{slug:str}",
+    summary="One problem type",
+    operation_id="problem_type",
     tags=["problems"],
     sync_to_thread=False,
     responses=documented(p.NOT_FOUND, p.BAD_REQUEST),

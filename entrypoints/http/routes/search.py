@@ -14,6 +14,8 @@ from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, Ten
 
 @post(
     "/search",
+    summary="Similarity search",
+    operation_id="search",
     sync_to_thread=True,
     tags=["search"],
     status_code=200,
@@ -30,7 +32,14 @@ def search(*, caller: CallerDep, data: JSONBody[SearchRequest]) -> SearchOut:
     )
 
 
-@get("/tenant", sync_to_thread=False, tags=["tenant"], responses=documented(*COMMON))
+@get(
+    "/tenant",
+    summary="Who am I",
+    operation_id="whoami",
+    sync_to_thread=False,
+    tags=["tenant"],
+    responses=documented(*COMMON),
+)
 def whoami(
     *,
     caller: CallerDep,

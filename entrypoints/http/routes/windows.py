@@ -34,6 +34,8 @@ def _window(caller: Caller, context_id: str, request: WindowRequest) -> WindowOu
 
 @get(
     "/contexts/{context_id:str}/window",
+    summary="Window for a budget",
+    operation_id="read_window",
     sync_to_thread=True,
     tags=TAGS,
     responses=documented(*ERRORS),
@@ -51,6 +53,8 @@ def read_window(
 
 @post(
     "/contexts/{context_id:str}/window",
+    summary="Window for a budget (JSON body)",
+    operation_id="query_window",
     sync_to_thread=True,
     tags=TAGS,
     status_code=200,
