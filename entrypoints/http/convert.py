@@ -77,13 +77,18 @@ def context_create(body: ContextCreate, settings: Settings) -> dict[str, Any]:
     return {"name": body.name, "metadata": body.metadata, "policy": policy_in(body.policy)}
 
 
-def context_changes(body: ContextPatch, settings: Settings) -> ContextChanges:
-    """The changes a PATCH asks for."""
+def context_changes(
+    body: ContextPatch, settings: Settings, *, current: Policy | None = None
+) -> ContextChanges:
+    """The changes a PATCH asks for; policy fields given override `current`'s."""
     if body.name is not None:
         storable_text(body.name, what="name")
     if body.metadata is not None:
         check_metadata(body.metadata, settings, what="metadata")
-    return ContextChanges(name=body.name, metadata=body.metadata, policy=policy_in(body.policy))
+    policy = None
+    if body.policy is not None:
+        policy = attrs.evolve(current or Policy(), **body.policy.given())
+    return ContextChanges(name=body.name, metadata=body.metadata, policy=policy)
 
 
 def fork_in(body: ForkRequest) -> dict[str, Any]:

@@ -58,7 +58,10 @@ class ContextCreate(msgspec.Struct, **_REQUEST):
 
 
 class ContextPatch(msgspec.Struct, **_REQUEST):
-    """Change a context: fields left out stay as they are; a policy replaces the old one."""
+    """Change a context: fields left out stay as they are, in the policy too.
+
+    `metadata` replaces the whole object.
+    """
 
     name: Name | None = None
     metadata: JSONObj | None = None

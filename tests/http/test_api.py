@@ -29,6 +29,16 @@ def test_create_read_update_list_delete(api: Api) -> None:
     assert r.status_code == 200
     assert r.json()["name"] == "renamed"
     assert r.json()["metadata"] == {"a": [1, 2]}
+    r = api.client.patch(
+        f"/api/v1/contexts/{cid}", json={"policy": {"reserve": 50}}, headers=api.headers
+    )
+    policy = r.json()["policy"]
+    assert (policy["budget"], policy["reserve"], policy["summary_tokens"]) == (500, 50, 100)
+    r = api.client.patch(
+        f"/api/v1/contexts/{cid}", json={"policy": {"reserve": 600}}, headers=api.headers
+    )
+    assert r.status_code == 422
+    assert r.json()["type"] == "/api/problems/invalid-input"
 
     assert api.client.delete(f"/api/v1/contexts/{cid}", headers=api.headers).status_code == 204
     r = api.client.get(f"/api/v1/contexts/{cid}", headers=api.headers)
