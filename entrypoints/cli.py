@@ -14,43 +14,58 @@ from entrypoints.local import DEFAULT_DATA_DIR, embedded_database, local_key
 from entrypoints.settings import Settings
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="kata-context", description="Kata Context: versioned context windows for AI agents."
-    )
+def _common(*, defaults: bool) -> argparse.ArgumentParser:
+    # Accepted before or after the command; only the top level sets defaults, so a value
+    # given after the command is not overwritten by the top level's default.
+    p = argparse.ArgumentParser(add_help=False)
+    data_dir = Path(os.environ.get("KATA_DATA_DIR", DEFAULT_DATA_DIR))
     p.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(os.environ.get("KATA_DATA_DIR", DEFAULT_DATA_DIR)),
+        default=data_dir if defaults else argparse.SUPPRESS,
         help="local folder for the embedded PostgreSQL and the local key (default: .data)",
     )
     p.add_argument(
         "--database-url",
-        default=None,
+        default=None if defaults else argparse.SUPPRESS,
         help="an existing PostgreSQL (default: DATABASE_URL_DIRECT / DATABASE_URL, "
         "else the embedded one under --data-dir)",
+    )
+    return p
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kata-context",
+        description="Kata Context: versioned context windows for AI agents.",
+        parents=[_common(defaults=True)],
     )
     # `kata-context` alone serves, with serve's defaults.
     p.set_defaults(store="postgres", host="127.0.0.1", port=8000, no_access_log=False)
     sub = p.add_subparsers(dest="command")
+    common = [_common(defaults=False)]
 
-    serve = sub.add_parser("serve", help="run the HTTP API (the default command)")
+    serve = sub.add_parser("serve", parents=common, help="run the HTTP API (the default)")
     serve.add_argument("--store", choices=("postgres", "memory"), default="postgres")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-access-log", action="store_true", help="do not log each request")
 
-    sub.add_parser("migrate", help="apply pending migrations")
-    sub.add_parser("status", help="show each migration and whether it is applied")
-    sub.add_parser("verify", help="fail unless every migration is applied and unchanged")
+    sub.add_parser("migrate", parents=common, help="apply pending migrations")
+    sub.add_parser("status", parents=common, help="show each migration and whether it is applied")
+    sub.add_parser(
+        "verify", parents=common, help="fail unless every migration is applied and unchanged"
+    )
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command")
-    create = keys.add_parser("create", help="make a key for a tenant (printed once)")
+    keys = sub.add_parser("keys", parents=common, help="manage API keys").add_subparsers(
+        dest="keys_command"
+    )
+    create = keys.add_parser("create", parents=common, help="make a key (printed once)")
     create.add_argument("--tenant", required=True)
     create.add_argument("--label", default="")
-    listing = keys.add_parser("list", help="list keys (never their secrets)")
+    listing = keys.add_parser("list", parents=common, help="list keys (never their secrets)")
     listing.add_argument("--tenant", default=None)
-    revoke = keys.add_parser("revoke", help="revoke a key by id or unique prefix")
+    revoke = keys.add_parser("revoke", parents=common, help="revoke a key by id or unique prefix")
     revoke.add_argument("key")
     return p
 

@@ -29,7 +29,8 @@ def test_keys_create_list_revoke(
     assert secret[:11] in listing
     assert "active" in listing
 
-    assert main([*db, "keys", "revoke", secret[:11]]) == 0
+    # Options are taken after the command too.
+    assert main(["keys", "revoke", secret[:11], *db]) == 0
     assert postgres_keys.tenant_for(hash_key(secret)) is None
     assert main([*db, "keys", "revoke", secret[:11]]) == 1
 

@@ -142,7 +142,9 @@ def _journey(base: str, key: str) -> str:
         )  # fmt: skip
         assert more.json()["head_version"] == 5
 
-        window = c.get(f"/api/v1/contexts/{cid}/window", params={"budget": 30}).json()
+        got = c.get(f"/api/v1/contexts/{cid}/window", params={"budget": 30})
+        assert got.status_code == 200, got.text
+        window = got.json()
         assert window["entries"][0]["reason"] == "pinned"
         assert window["entries"][-1]["entry"]["content"] == "6."
         assert window["tokens"] <= 30
