@@ -18,6 +18,7 @@ from domain.model import (
     VersionRange,
 )
 from domain.window import Reason
+from entrypoints.engine import MAX_QUERY_CHARS
 
 # Request structs reject unknown fields: a typo ("expected_verison") must not pass silently.
 _REQUEST = {"kw_only": True, "forbid_unknown_fields": True}
@@ -26,6 +27,7 @@ JSONObj = dict[str, Any]
 Budget = Annotated[int, msgspec.Meta(ge=1, le=MAX_BUDGET)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Name = Annotated[str, msgspec.Meta(max_length=256)]
+Query = Annotated[str, msgspec.Meta(max_length=MAX_QUERY_CHARS)]
 
 
 # -- requests ---------------------------------------------------------------------------
@@ -98,14 +100,25 @@ class AppendRequest(msgspec.Struct, **_REQUEST):
 
 
 class WindowRequest(msgspec.Struct, **_REQUEST):
-    """Window parameters (the policy's budget and reserve when left out)."""
+    """Window parameters (the policy's budget and reserve when left out).
+
+    `query` (text) and/or `query_embedding` (a vector of the deployment's dimension) make
+    the window query-aware: older entries relevant to them share the budget.
+    """
 
     budget: Budget | None = None
     reserve: NonNegative | None = None
+    query: Query | None = None
+    query_embedding: list[float] | None = None
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for Engine.window."""
-        return {"budget": self.budget, "reserve": self.reserve}
+        return {
+            "budget": self.budget,
+            "reserve": self.reserve,
+            "query": self.query,
+            "query_embedding": self.query_embedding,
+        }
 
 
 class ForkRequest(msgspec.Struct, **_REQUEST):

@@ -8,6 +8,7 @@ from litestar import get, post
 from litestar.params import JSONBody, QueryParameter
 
 from domain.model import MAX_BUDGET
+from entrypoints.engine import MAX_QUERY_CHARS
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.auth import Caller
@@ -23,6 +24,14 @@ BudgetParam = Annotated[
 ]
 ReserveParam = Annotated[
     int | None, QueryParameter(ge=0, description="Tokens kept free for the reply (below budget).")
+]
+QueryParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="query",  # `query` is a name Litestar reserves for the handler's kwargs
+        max_length=MAX_QUERY_CHARS,
+        description="What the agent is about to ask: relevant older entries join the window.",
+    ),
 ]
 
 
@@ -46,9 +55,12 @@ def read_window(
     context_id: ContextId,
     budget: BudgetParam = None,
     reserve: ReserveParam = None,
+    query_text: QueryParam = None,
 ) -> WindowOut:
-    """Pins, then the summary, then the most recent entries that fit budget - reserve."""
-    return _window(caller, context_id, WindowRequest(budget=budget, reserve=reserve))
+    """Pins, then the summary, then the most recent entries that fit budget - reserve;
+    with a `query`, older entries relevant to it share the budget."""
+    request = WindowRequest(budget=budget, reserve=reserve, query=query_text)
+    return _window(caller, context_id, request)
 
 
 @post(
@@ -63,7 +75,7 @@ def read_window(
 def query_window(
     *, caller: CallerDep, context_id: ContextId, data: JSONBody[WindowRequest]
 ) -> WindowOut:
-    """The same window, with its parameters in a JSON body (room for larger queries)."""
+    """The same window, with its parameters in a JSON body: a long query, a query vector."""
     return _window(caller, context_id, data)
 
 
