@@ -151,10 +151,14 @@ def entry_out(e: Entry, *, with_embedding: bool = False) -> EntryOut:
         pinned=e.pinned,
         created_at=e.created_at,
         name=e.name,
-        tool_calls=[ToolCallOut(id=c.id, name=c.name, arguments=c.arguments) for c in e.tool_calls],
+        tool_calls=[ToolCallOut(id=c.id, name=c.name, arguments=c.arguments) for c in e.tool_calls]
+        if e.tool_calls
+        else [],
         tool_call_id=e.tool_call_id,
-        metadata=dict(e.metadata),
-        covers=range_out(e.covers),
+        # Entries are immutable and their metadata is already a plain dict: no copy needed
+        # (a window serializes hundreds of entries per request).
+        metadata=e.metadata if type(e.metadata) is dict else dict(e.metadata),
+        covers=range_out(e.covers) if e.covers is not None else None,
         has_embedding=e.embedding is not None,
         embedding=list(e.embedding) if with_embedding and e.embedding is not None else None,
     )
