@@ -25,13 +25,17 @@ from collections.abc import Sequence
 import attrs
 
 from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
+from adapters.memory.store import MemoryStore
+from adapters.summaries import ExtractiveSummarizer
+from adapters.system import SystemClock, UuidIds
+from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log
 from bench._conversations import conversation
 from domain.model import Entry, Message, Role
 from domain.tokens import message_text
 from domain.window import Reason, Window
 from entrypoints.engine import Engine
-from entrypoints.offline import memory_engine
+from ports.store import ContextStore
 
 SEED = 20_261_126
 CONVERSATIONS = 40
@@ -39,6 +43,13 @@ PROJECTS = 6
 QUESTIONS = 4
 BUDGETS = (2000, 4000, 8000, 16000)
 TENANT = "bench-recall"
+
+
+def engine_over(store: ContextStore) -> Engine:
+    """The engine as a deployment wires it, over `store`, for the local model's vectors."""
+    tokens = OfflineTokenCounter()
+    return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
+                  clock=SystemClock(), ids=UuidIds(), dimension=LOCAL_DIMENSION)
 
 
 def with_vectors(messages: Sequence[Message], embedder: LocalEmbedder) -> list[Message]:
@@ -70,7 +81,7 @@ def invalid(window: Window, history: Sequence[Entry]) -> str | None:
 def main() -> None:
     """Print recall per budget for both windows, then the invalid-window count."""
     embedder = LocalEmbedder()
-    engine: Engine = memory_engine(dimension=LOCAL_DIMENSION)
+    engine = engine_over(MemoryStore())
     kinds = ("recency", "query", "lexical", "semantic")
     hits = {b: dict.fromkeys(kinds, 0) for b in BUDGETS}
     asked = windows = bad = 0

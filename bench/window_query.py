@@ -15,28 +15,17 @@ from collections.abc import Sequence
 
 from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
 from adapters.memory.store import MemoryStore
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import SystemClock, UuidIds
-from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log, p50_ms
 from bench._conversations import conversation
 from bench._postgres import fresh_database, open_store
-from bench.eval_recall import with_vectors
+from bench.eval_recall import engine_over, with_vectors
 from domain.model import Message
 from entrypoints.engine import Engine
-from ports.store import ContextStore
 
 SIZES = (1_500, 100_000)
 BUDGET = 8000
 SEED = 7
 TENANT = "bench-window-query"
-
-
-def engine_over(store: ContextStore) -> Engine:
-    """The engine as a deployment wires it, over `store`, for 64-d vectors."""
-    tokens = OfflineTokenCounter()
-    return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
-                  clock=SystemClock(), ids=UuidIds(), dimension=LOCAL_DIMENSION)
 
 
 def measure(adapter: str, engine: Engine, histories: dict[int, tuple[list[Message], str]],
