@@ -14,6 +14,8 @@ def test_unstorable_text_in_paths_queries_and_headers(api: Api) -> None:
         ("GET", "/api/v1/contexts", {"params": {"cursor": "x\u0000"}}),
         ("POST", "/api/v1/search", {"json": {"embedding": [1, 0, 0], "context_id": "a\u0000"}}),
         ("POST", f"/api/v1/contexts/{cid}/fork", {"json": {"name": "a\u0000"}}),
+        ("GET", f"/api/v1/contexts/{cid}/window", {"params": {"query": "a\u0000b"}}),
+        ("POST", f"/api/v1/contexts/{cid}/window", {"json": {"query": "a\u0000b"}}),
         (
             "POST",
             f"/api/v1/contexts/{cid}/messages",
