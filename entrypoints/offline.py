@@ -1,0 +1,16 @@
+"""The composition root for offline agents: the engine over the in-memory store."""
+
+from __future__ import annotations
+
+from adapters.memory.store import MemoryStore
+from entrypoints.compose import build_engine
+from entrypoints.engine import Engine
+from entrypoints.settings import Settings
+from ports.embedder import Embedder
+
+
+def memory_engine(*, embedder: Embedder | None = None, dimension: int = 1536) -> Engine:
+    """An engine that keeps everything in process: no database, no network."""
+    if embedder is not None:
+        dimension = embedder.dimension
+    return build_engine(MemoryStore(), Settings(dimension=dimension), embedder=embedder)
