@@ -138,9 +138,13 @@ def _relevant_groups(
     out: list[WindowEntry] = []
     spent = 0
     for scored in candidates.relevant:
+        if spent >= cap:
+            break
         entry = pool.get(scored.entry.version)
         if entry is None or entry.version in taken or entry.version in sure:
             continue
+        if spent + entry.token_count > cap:
+            continue  # its group costs at least as much: no need to build it
         group = group_with_neighbours(entry, pool, neighbours)
         if group is None:
             continue

@@ -168,6 +168,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from adapters.system import SystemClock
     from entrypoints.compose import build_engine
+    from entrypoints.embedding import embedder_from_env
     from entrypoints.http.app import create_app
 
     settings = Settings.from_env()
@@ -201,8 +202,12 @@ def _serve(args: argparse.Namespace) -> int:
                 secret = local_key(PostgresKeyStore(setup), args.data_dir, clock=SystemClock())
         if args.store == "memory":
             secret = local_key(keys, args.data_dir, clock=SystemClock())
+        embedder = embedder_from_env(os.environ, dimension=settings.dimension)
         app = create_app(
-            engine=build_engine(store, settings), keys=keys, settings=settings, lifespan=lifespan
+            engine=build_engine(store, settings, embedder=embedder),
+            keys=keys,
+            settings=settings,
+            lifespan=lifespan,
         )
         base = f"http://{args.host}:{args.port}"
         print(f"Kata Context on {base}  (store: {where})", flush=True)

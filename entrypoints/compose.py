@@ -16,7 +16,8 @@ def build_engine(
 ) -> Engine:
     """An engine over `store` with offline tokens, the extractive summarizer, real time.
 
-    Without an embedder, clients send their own embeddings (of settings.dimension).
+    Without an embedder, clients send their own embeddings (of settings.dimension); an
+    embedder must produce that dimension too (the engine refuses it otherwise).
     """
     settings = settings or Settings()
     tokens = OfflineTokenCounter()
@@ -27,5 +28,5 @@ def build_engine(
         clock=SystemClock(),
         ids=UuidIds(),
         embedder=embedder,
-        dimension=embedder.dimension if embedder is not None else settings.dimension,
+        dimension=settings.dimension,
     )

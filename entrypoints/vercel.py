@@ -20,6 +20,7 @@ from adapters.postgres.keys import PostgresKeyStore
 from adapters.postgres.pool import build_pool
 from adapters.postgres.store import PostgresStore
 from entrypoints.compose import build_engine
+from entrypoints.embedding import embedder_from_env
 from entrypoints.http.app import create_app
 from entrypoints.lifespan import pool_lifespan
 from entrypoints.settings import Settings
@@ -48,7 +49,11 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
             migrate(direct, dimension=settings.dimension)
 
     return create_app(
-        engine=build_engine(PostgresStore(pool), settings),
+        engine=build_engine(
+            PostgresStore(pool),
+            settings,
+            embedder=embedder_from_env(environ, dimension=settings.dimension),
+        ),
         keys=PostgresKeyStore(pool),
         settings=settings,
         lifespan=[pool_lifespan(pool, before=before)],

@@ -66,3 +66,12 @@ def test_env_openai_needs_url_and_model() -> None:
 def test_env_unknown_embedder_is_refused() -> None:
     with pytest.raises(EmbedderConfigError, match="one of none, local, openai"):
         embedder_from_env({"KATA_EMBEDDER": "magic"}, dimension=1536)
+
+
+def test_a_deployment_checks_its_embedder_at_startup() -> None:
+    from entrypoints.vercel import production_app
+
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "KATA_EMBEDDER": "local"}
+    with pytest.raises(EmbedderConfigError, match="deployment's dimension is 1536"):
+        production_app(env)
+    assert production_app({**env, "KATA_EMBEDDING_DIMENSION": "64"}) is not None
