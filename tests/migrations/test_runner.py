@@ -78,9 +78,7 @@ def test_an_unparseable_file_is_named_with_its_line_and_nothing_is_applied(
     assert "schema_migrations" not in _tables(empty_db)
 
 
-def test_statements_sqlglot_only_guesses_at_are_refused(
-    empty_db: str, migration_dir: Path
-) -> None:
+def test_statements_sqlglot_only_guesses_at_are_refused(empty_db: str, migration_dir: Path) -> None:
     (migration_dir / "900_guess.sql").write_text("SELECT 1;\nCHECKPOINT;\n")
     with pytest.raises(MigrationError, match=r"900_guess\.sql, line 2: sqlglot cannot parse"):
         migrate(empty_db, directory=migration_dir)
