@@ -392,8 +392,9 @@ class PostgresStore:
                 conn.cursor(row_factory=tuple_row if tuples else dict_row, binary=tuples) as cur,
             ):
                 yield cur
-        except (UnicodeEncodeError, psycopg.DataError) as err:
-            # The engine rejects such text first; this keeps a stray one a client error.
+        except (UnicodeEncodeError, psycopg.DataError, psycopg.errors.ProgramLimitExceeded) as err:
+            # The engine rejects such text first; this keeps a stray one (or a text too
+            # big for a tsvector) a client error rather than a crash.
             raise InvalidInput(f"not storable in PostgreSQL: {_first_line(err)}") from None
 
     def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
