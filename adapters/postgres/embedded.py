@@ -7,6 +7,8 @@ folder only, so nothing else on the machine can reach it.
 
 from __future__ import annotations
 
+import atexit
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +38,19 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Stop the server (and delete its data if it was started with delete_on_stop)."""
         self._server.cleanup()
+        # pgserver also stops it at exit, logging as it goes; once stopped, that is noise
+        # written to streams that may already be closed.
+        atexit.unregister(self._server._cleanup)
 
 
 def start(data_dir: Path | str, *, delete_on_stop: bool = False) -> EmbeddedPostgres:
     """Start (or join) the server whose data lives in `data_dir`, creating it if new."""
     try:
-        from pgserver.postgres_server import get_server
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver
+            # then uses /tmp, which is what we want anyway.
+            warnings.simplefilter("ignore")
+            from pgserver.postgres_server import get_server
     except ImportError as err:  # the `embedded` extra is not installed
         raise EmbeddedUnavailable(
             "the embedded PostgreSQL needs the 'embedded' extra: "
