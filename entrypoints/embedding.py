@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
-from adapters.embedders.openai import DEFAULT_BATCH, OpenAIEmbedder
 from ports.embedder import Embedder
 
 CLIENT_SUPPLIED = ("", "none", "client")
@@ -38,6 +37,10 @@ def embedder_from_env(env: Mapping[str, str], *, dimension: int) -> Embedder | N
             )
         return LocalEmbedder()
     if kind == "openai":
+        # Imported here: httpx (and the CLI packages its import pulls in) would add ~60 ms
+        # to every cold start of deployments that never call out.
+        from adapters.embedders.openai import DEFAULT_BATCH, OpenAIEmbedder
+
         url = env.get("KATA_EMBEDDER_URL", "").strip()
         model = env.get("KATA_EMBEDDER_MODEL", "").strip()
         if not url or not model:
