@@ -70,6 +70,12 @@ def _make_converter() -> cattrs.Converter:
 _rows = _make_converter()
 
 
+# Plain dict lookups: calling an Enum by value costs more than the rest of a row's fields.
+_KINDS = {k.value: k for k in EntryKind}
+_ROLES = {r.value: r for r in Role}
+_SOURCES = {s.value: s for s in TokenSource}
+
+
 def entry_from_row(row: Sequence[Any]) -> Entry:
     """An Entry from a row whose first columns are ENTRY_COLUMNS (later ones are ignored).
 
@@ -95,15 +101,15 @@ def entry_from_row(row: Sequence[Any]) -> Entry:
     ) = row[:ENTRY_WIDTH]
     return Entry(
         version=version,
-        kind=EntryKind(kind),
-        role=Role(role),
+        kind=_KINDS[kind],
+        role=_ROLES[role],
         content=content if isinstance(content, str) else _content(content, Content),
         name=name,
         tool_calls=tuple(ToolCall(**c) for c in calls) if calls else (),
         tool_call_id=call_id,
         metadata=metadata,
         token_count=tokens,
-        token_source=TokenSource(source),
+        token_source=_SOURCES[source],
         pinned=pinned,
         embedding=None if embedding is None else _embedding(embedding, None),
         covers=None if covers_first is None else VersionRange(first=covers_first, last=covers_last),
