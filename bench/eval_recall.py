@@ -12,8 +12,10 @@ be 0.
 
 Vectors are client-supplied, as in the default deployment: the bench computes them with
 the offline local model (adapters/embedders/local.py, 64 dimensions), for every message
-and for the question. Lexical ranking is the memory adapter's BM25. Tokens are counted
-with cl100k_base. The default policy applies (relevant share 0.5, no neighbours).
+and for the question. The whole evaluation runs on the memory adapter (lexical: BM25)
+and again on Postgres (lexical: ts_rank_cd over the 'simple' tsvector; semantic: pgvector
+cosine), each with its own lines. Tokens are counted with cl100k_base. The default policy
+applies (relevant share 0.5, no neighbours).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log
 from bench._conversations import conversation
+from bench._postgres import fresh_database, open_store
 from domain.model import Entry, Message, Role
 from domain.tokens import message_text
 from domain.window import Reason, Window
@@ -79,9 +82,15 @@ def invalid(window: Window, history: Sequence[Entry]) -> str | None:
 
 
 def main() -> None:
-    """Print recall per budget for both windows, then the invalid-window count."""
+    """Recall per budget for each window on memory, then on Postgres, and invalid counts."""
     embedder = LocalEmbedder()
-    engine = engine_over(MemoryStore())
+    evaluate("memory", engine_over(MemoryStore()), embedder)
+    with fresh_database(LOCAL_DIMENSION) as url, open_store(url) as store:
+        evaluate("postgres", engine_over(store), embedder)
+
+
+def evaluate(adapter: str, engine: Engine, embedder: LocalEmbedder) -> None:
+    """Ask every question of every conversation on one adapter; print its lines."""
     kinds = ("recency", "query", "lexical", "semantic")
     hits = {b: dict.fromkeys(kinds, 0) for b in BUDGETS}
     asked = windows = bad = 0
@@ -117,13 +126,14 @@ def main() -> None:
                         log(f"eval_recall: invalid {kind} window at {budget}: {why}")
                     if any(w.entry.version == evidence for w in window.entries):
                         hits[budget][kind] += 1
-        log(f"eval_recall: conversation {c + 1}/{CONVERSATIONS} "
+        log(f"eval_recall: {adapter} conversation {c + 1}/{CONVERSATIONS} "
             f"({time.perf_counter() - t0:.1f}s)")
+    name = f"eval_recall.{adapter}"
     for budget in BUDGETS:
         recency = hits[budget]["recency"] / asked
-        emit("eval_recall.recency", budget, recency, "recall")
-        for kind, name in (("query", "query_aware"), ("lexical", "lexical_only"),
-                           ("semantic", "semantic_only")):
-            emit(f"eval_recall.{name}", budget, hits[budget][kind] / asked, "recall",
-                 baseline="eval_recall.recency", baseline_value=recency)
-    emit("eval_recall.invalid_windows", windows, bad, "windows")
+        emit(f"{name}.recency", budget, recency, "recall")
+        for kind, label in (("query", "query_aware"), ("lexical", "lexical_only"),
+                            ("semantic", "semantic_only")):
+            emit(f"{name}.{label}", budget, hits[budget][kind] / asked, "recall",
+                 baseline=f"{name}.recency", baseline_value=recency)
+    emit(f"{name}.invalid_windows", windows, bad, "windows")

@@ -4,6 +4,7 @@ the budget rule that spends part of a window on them."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import attrs
@@ -22,6 +23,28 @@ from domain.window import (
     select_window,
     window_head,
 )
+
+# Function words a query shares with most entries. Ranked lexically, they add noise (a
+# ranker without idf, like ts_rank_cd, puts "the ... the ... on" above the entry that
+# names the thing asked about) and cost (each matches most of the history).
+_STOPWORD_TEXT = """a about above after again all am an and any are as at be been before being below
+between both but by can could did do does doing down during each few for from further
+had has have having he her here hers him his how i if in into is it its itself just me
+more most my no nor not now of off on once only or other our ours out over own please
+same she should so some such than that the their theirs them then there these they this
+those through to too under until up us very was we were what when where which while who
+whom why will with would you your yours"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_WORD = re.compile(r"\w+")
+
+
+def lexical_query(text: str | None) -> str | None:
+    """The query's words that can tell entries apart (stopwords dropped), or None."""
+    if text is None:
+        return None
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return " ".join(words) or None
+
 
 # Cormack et al.'s constant: it damps the head of each ranking so that an entry found by
 # both rankings beats one found near the top of only one.

@@ -24,7 +24,7 @@ from domain.model import (
     TokenSource,
     storable_text,
 )
-from domain.relevance import fuse, select_query_window
+from domain.relevance import fuse, lexical_query, select_query_window
 from domain.tokens import FRAMING_TOKENS, framing_tokens, message_text
 from domain.window import Window, WindowCandidates, select_window
 from ports.clock import Clock, IdGenerator
@@ -289,7 +289,7 @@ class Engine:
             embedding = self.embedder.embed([query])[0]
             self._check_dimension(embedding)
         relevance = self.store.rank_relevant(
-            tenant_id, context_id, text=query, embedding=embedding, k=depth
+            tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth
         )
         fused = fuse(relevance)
         if not fused:

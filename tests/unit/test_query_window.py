@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from domain.errors import InvalidInput
 from domain.model import Entry, EntryKind, Role, ToolCall, VersionRange
-from domain.relevance import Ranked, Relevance, fuse, latest_turn_start, select_query_window
+from domain.relevance import (
+    Ranked,
+    Relevance,
+    fuse,
+    latest_turn_start,
+    lexical_query,
+    select_query_window,
+)
 from domain.window import (
     Reason,
     ScoredEntry,
@@ -328,3 +335,11 @@ def test_rrf_sums_reciprocal_ranks_and_breaks_ties_to_the_newer_entry() -> None:
 
 def test_rrf_of_nothing_is_nothing() -> None:
     assert fuse(Relevance()) == ()
+
+
+def test_lexical_query_keeps_the_words_that_tell_entries_apart() -> None:
+    assert lexical_query("Which port does the Kestrel test-box answer on?") == (
+        "port kestrel test box answer"
+    )
+    assert lexical_query("What is it?") is None
+    assert lexical_query(None) is None
