@@ -179,7 +179,9 @@ class PostgresStore:
     ) -> AppendResult | None:
         try:
             rows = self._all(queries.APPEND, params)
-        except psycopg.errors.UniqueViolation:
+        except psycopg.errors.UniqueViolation as err:
+            if err.diag.constraint_name != "idempotency_keys_pkey":
+                raise
             # Another request stored the same idempotency key first: replay on retry.
             return None
         by = {r["outcome"]: r for r in rows}
