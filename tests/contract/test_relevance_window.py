@@ -8,9 +8,13 @@ memory and Postgres are both held to the same answer.
 from __future__ import annotations
 
 import math
+import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from adapters.memory.store import MemoryStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import UuidIds
 from adapters.tokens import OfflineTokenCounter
@@ -152,3 +156,58 @@ def test_query_vectors_are_checked(engine: Engine, tenant: str) -> None:
         engine.window(tenant, cid, budget=200, query_embedding=(1.0, 0.0))
     with pytest.raises(InvalidInput):
         engine.window(tenant, cid, budget=200, query="nul \x00 inside")
+
+
+# -- memory and Postgres agree where their rankings do ----------------------------------
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Message]:
+    """User/assistant turns with tool calls; every entry a distinct angle (no cosine ties)."""
+    n = draw(st.integers(min_value=2, max_value=40))
+    order = draw(st.permutations(range(n)))
+    out: list[Message] = []
+    calls = 0
+    while len(out) < n:
+        version = len(out) + 1
+        vector = vec(math.cos(math.radians(order[version - 1] * 2.0)),
+                     math.sin(math.radians(order[version - 1] * 2.0)))
+        tokens = draw(st.integers(min_value=1, max_value=30))
+        if out and out[-1].tool_calls:
+            out.append(Message(role=Role.TOOL, tool_call_id=out[-1].tool_calls[0].id,
+                               content="result", token_count=tokens, embedding=vector))
+        elif version % 2 == 0 and version < n and draw(st.booleans()):
+            calls += 1
+            call = ToolCall(id=f"c{calls}", name="f")
+            out.append(Message(role=Role.ASSISTANT, tool_calls=(call,), token_count=tokens,
+                               embedding=vector))
+        else:
+            role = Role.USER if version % 2 else Role.ASSISTANT
+            out.append(Message(role=role, content=f"entry {version}", token_count=tokens,
+                               embedding=vector))
+    return out
+
+
+@settings(max_examples=25)
+@given(history=histories(), budget=st.integers(min_value=20, max_value=400),
+       share=st.sampled_from([0.25, 0.5, 1.0]), neighbours=st.integers(0, 2),
+       angle=st.integers(0, 89))
+def test_memory_and_postgres_give_the_same_window(
+    postgres_store: ContextStore, history: list[Message], budget: int, share: float,
+    neighbours: int, angle: int,
+) -> None:
+    # A quarter of the way between two entries' angles: every cosine differs.
+    turn = math.radians(angle * 2.0 + 0.5)
+    query = vec(math.cos(turn), math.sin(turn))
+    shapes = []
+    for store in (MemoryStore(), postgres_store):
+        tokens = OfflineTokenCounter()
+        engine = Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
+                        clock=FakeClock(), ids=UuidIds(), dimension=DIM)
+        tenant = str(uuid.uuid4())
+        ctx = engine.create_context(
+            tenant, policy=Policy(relevant_share=share, neighbours=neighbours))
+        engine.append(tenant, ctx.id, history)
+        window = engine.window(tenant, ctx.id, budget=budget, query_embedding=query)
+        shapes.append([(w.entry.version, w.reason.value, w.score) for w in window.entries])
+    assert shapes[0] == shapes[1]
