@@ -6,6 +6,7 @@ embeddings), not projections: what goes into Postgres must come back as it went 
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,10 +36,11 @@ JSON: st.SearchStrategy[Any] = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
     max_leaves=8,
 )
-# Exactly representable in float32, so the vector column keeps them as they are.
-EMBEDDING = st.lists(st.integers(-8, 8), min_size=3, max_size=3).map(
-    lambda xs: tuple(x / 4 for x in xs) + (0.0,) * (DEFAULT_DIMENSION - 3)
-)
+# A few directions (the same direction always with the same length), exactly
+# representable in float32: equal scores are then exact ties in both stores, not float32
+# noise that could order them differently.
+DIRECTIONS = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), (0.5, 0.5, 0.0), (-1.0, 0.0, 0.5)]
+EMBEDDING = st.sampled_from(DIRECTIONS).map(lambda xs: xs + (0.0,) * (DEFAULT_DIMENSION - len(xs)))
 
 
 @st.composite
@@ -108,12 +110,14 @@ def test_postgres_and_memory_agree(
 
     text = " ".join(query) or None
     mem, pg = both(lambda s: s.rank_relevant(tenant, cid, text=text, embedding=probe, k=50))
-    assert [r.entry for r in pg.semantic] == [r.entry for r in mem.semantic]
     assert [r.score for r in pg.semantic] == pytest.approx([r.score for r in mem.semantic])
+    scores = [r.score for r in mem.semantic]
+    if all(abs(a - b) > 1e-6 or a == b for a, b in itertools.combinations(scores, 2)):
+        assert [r.entry for r in pg.semantic] == [r.entry for r in mem.semantic]
     # Different lexical scores (BM25 vs ts_rank_cd), the same entries matched.
     assert {r.entry.version for r in pg.lexical} == {r.entry.version for r in mem.lexical}
 
     mem, pg = both(lambda s: s.search(tenant, probe, k=100))
-    assert {(h.entry.version, round(h.score, 5)) for h in pg} == {
-        (h.entry.version, round(h.score, 5)) for h in mem
-    }
+    by_version = {h.entry.version: h.score for h in mem}
+    assert sorted(h.entry.version for h in pg) == sorted(by_version)
+    assert [h.score for h in pg] == pytest.approx([by_version[h.entry.version] for h in pg])
