@@ -351,14 +351,7 @@ class MemoryStore:
             return []
         vectors = log.vectors
         start = _first_after(vectors.versions, after)
-        scores = vectors.similarities(unit(embedding), start)
-        ranked = [
-            (vectors.versions[start + i], float(s))
-            for i, s in enumerate(scores)
-            if vectors.eligible[start + i]
-        ]
-        ranked.sort(key=lambda item: (-item[1], -item[0]))
-        return ranked[:k]
+        return vectors.top(unit(embedding), k, start)
 
 
 def _first_after(versions: list[int], after: int) -> int:

@@ -28,8 +28,8 @@ class VectorLog:
     def __init__(self) -> None:
         self._rows: Matrix | None = None
         self._size = 0
+        self._eligible = np.zeros(0, dtype=bool)
         self.versions: list[int] = []
-        self.eligible: list[bool] = []
 
     def __len__(self) -> int:
         return self._size
@@ -43,13 +43,17 @@ class VectorLog:
             grown = np.zeros((self._size * 2, self._rows.shape[1]), dtype=np.float64)
             grown[: self._size] = self._rows
             self._rows = grown
+        if self._eligible.shape[0] < self._rows.shape[0]:
+            mask = np.zeros(self._rows.shape[0], dtype=bool)
+            mask[: self._size] = self._eligible[: self._size]
+            self._eligible = mask
         if row.shape[0] != self._rows.shape[1]:
             # One dimension per deployment; a stray vector cannot be compared, so it is skipped.
             return
         self._rows[self._size] = row
+        self._eligible[self._size] = eligible
         self._size += 1
         self.versions.append(version)
-        self.eligible.append(eligible)
 
     def similarities(self, query: Matrix, start: int = 0) -> Matrix:
         """Cosine similarity of the (unit) query to rows start..end."""
@@ -57,6 +61,28 @@ class VectorLog:
             return np.zeros(0, dtype=np.float64)
         scores: Matrix = self._rows[start : self._size] @ query
         return scores
+
+    def top(self, query: Matrix, k: int, start: int = 0) -> list[tuple[int, float]]:
+        """The k eligible rows from `start` on most similar to the query, best first, as
+        (version, similarity); ties go to the newer version. Vectorised: no Python loop
+        over the rows."""
+        scores = self.similarities(query, start)
+        if scores.shape[0] == 0 or k < 1:
+            return []
+        scores = np.where(self._eligible[start : self._size], scores, -np.inf)
+        if scores.shape[0] > k:
+            # Everything tied with the k-th best stays in, so ties go to newer versions.
+            kth = -np.partition(-scores, k - 1)[k - 1]
+            picked = np.nonzero(scores >= kth)[0]
+        else:
+            picked = np.arange(scores.shape[0])
+        ranked = [
+            (self.versions[start + int(i)], float(scores[i]))
+            for i in picked
+            if scores[i] != -np.inf
+        ]
+        ranked.sort(key=lambda item: (-item[1], -item[0]))
+        return ranked[:k]
 
     def copy_through(self, version: int) -> VectorLog:
         """A new log holding the rows with version <= `version` (for a fork)."""
@@ -66,6 +92,6 @@ class VectorLog:
         end = bisect.bisect_right(self.versions, version)
         out._rows = self._rows[: max(end, 16)].copy()
         out._size = end
+        out._eligible = self._eligible[: max(end, 16)].copy()
         out.versions = self.versions[:end]
-        out.eligible = self.eligible[:end]
         return out
