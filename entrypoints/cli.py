@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -214,6 +215,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  docs:    {base}/api/docs", flush=True)
         print(f"  OpenAPI: {base}/api/openapi.json", flush=True)
         print(f"  API key: {secret}   (tenant 'local'; kept in {args.data_dir})", flush=True)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it unwinds
+        # this ExitStack, so the embedded PostgreSQL stops too instead of being left behind.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(
             app,
             host=args.host,
@@ -223,6 +227,10 @@ def _serve(args: argparse.Namespace) -> int:
             log_level="info",
         )
     return 0
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

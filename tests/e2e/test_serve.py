@@ -63,8 +63,8 @@ class Served:
         assert match, self.log.read_text()
         return match.group(1)
 
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> None:
+        self.proc.send_signal(sig)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -88,6 +88,7 @@ def test_a_users_journey_over_http(data_dir: Path, tmp_path: Path) -> None:
         cid = _journey(served.base, key)
     finally:
         served.stop()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists(), "Ctrl-C left PostgreSQL up"
 
     # A second run keeps the data and prints the same key.
     again = Served(data_dir, tmp_path / "serve-2.log")
@@ -97,7 +98,9 @@ def test_a_users_journey_over_http(data_dir: Path, tmp_path: Path) -> None:
         ctx = httpx.get(f"{again.base}/api/v1/contexts/{cid}", headers=h).json()
         assert ctx["head_version"] == 5
     finally:
-        again.stop()
+        again.stop(signal.SIGTERM)
+    assert again.proc.returncode == 128 + signal.SIGTERM
+    assert not (data_dir / "postgres" / "postmaster.pid").exists(), "SIGTERM left PostgreSQL up"
 
 
 def _journey(base: str, key: str) -> str:
