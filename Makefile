@@ -20,6 +20,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check domain ports adapters entrypoints migrations tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict domain ports
 	$(VENV)/bin/lint-imports
 
 test: lint
