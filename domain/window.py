@@ -123,7 +123,7 @@ def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0
     recent = recent_suffix(candidates.tail, budget - reserve - used)
     chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
     used += sum(e.token_count for e in recent)
-    return _finish(candidates, chosen, used=used, budget=budget, reserve=reserve)
+    return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
 
 
 def window_head(
@@ -154,18 +154,6 @@ def assemble_window(
     reserve: int,
 ) -> Window:
     """The window of the chosen entries: pins, summary, then by version, with what was left out."""
-    return _finish(candidates, chosen, used=used, budget=budget, reserve=reserve)
-
-
-def _finish(
-    candidates: WindowCandidates,
-    chosen: list[WindowEntry],
-    *,
-    used: int,
-    budget: int,
-    reserve: int,
-) -> Window:
-    """Order the chosen entries and account for what was left out."""
     pins = [w for w in chosen if w.reason is Reason.PINNED]
     rest = sorted((w for w in chosen if w.reason is not Reason.PINNED), key=_order)
     included = [w.entry.version for w in chosen]
