@@ -26,6 +26,7 @@ from domain.model import (
     SearchHit,
     entry_from_draft,
 )
+from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
 
@@ -70,11 +71,11 @@ class MemoryStore:
             ]
         live.sort(key=_order_key)
         if cursor is not None:
-            after = _parse_cursor(cursor)
+            after = parse_context_cursor(cursor)
             live = [c for c in live if _order_key(c) > after]
         items = tuple(live[:limit])
         more = len(live) > limit
-        return Page(items=items, next_cursor=_make_cursor(items[-1]) if more else None)
+        return Page(items=items, next_cursor=context_cursor(items[-1]) if more else None)
 
     def update_context(
         self, tenant_id: str, context_id: str, changes: ContextChanges, *, now: datetime
@@ -370,17 +371,3 @@ def _top_indices(scores: np.ndarray, k: int) -> list[int]:
 
 def _order_key(context: Context) -> tuple[datetime, str]:
     return (context.created_at, context.id)
-
-
-def _make_cursor(context: Context) -> str:
-    return f"{context.created_at.isoformat()}|{context.id}"
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, str]:
-    created, sep, cid = cursor.partition("|")
-    try:
-        if not sep:
-            raise ValueError(cursor)
-        return (datetime.fromisoformat(created), cid)
-    except ValueError:
-        raise InvalidInput(f"malformed cursor {cursor!r}") from None

@@ -47,6 +47,7 @@ from domain.model import (
     Page,
     SearchHit,
 )
+from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
 
@@ -58,6 +59,10 @@ _WORD = re.compile(r"\w+")
 # above pgvector's 40: at 100k x 1536 with a 20 % tenant, recall@10 went 0.90 / 0.975 /
 # 0.995 / 0.999 at 100 / 200 / 300 / 400, p50 10 / 18 / 22 / 28 ms (bench/search_postgres).
 DEFAULT_EF_SEARCH = 300
+_MAX_EF_SEARCH = 1000  # pgvector's bound
+# Contexts with at most this many active entries are ranked by an exact scan (a few ms);
+# longer ones through the HNSW index (the exact scan was 48-76 ms at 100k entries).
+DEFAULT_EXACT_BELOW = 10_000
 # Large enough for "every eligible entry" in a compaction view.
 _ALL_TOKENS = 2**62
 
@@ -65,9 +70,16 @@ _ALL_TOKENS = 2**62
 class PostgresStore:
     """The storage port over PostgreSQL; every query names its tenant."""
 
-    def __init__(self, pool: ConnectionPool, *, ef_search: int = DEFAULT_EF_SEARCH) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        *,
+        ef_search: int = DEFAULT_EF_SEARCH,
+        exact_below: int = DEFAULT_EXACT_BELOW,
+    ) -> None:
         self._pool = pool
         self._ef_search = ef_search
+        self._exact_below = exact_below
 
     @property
     def pool(self) -> ConnectionPool:
@@ -105,14 +117,14 @@ class PostgresStore:
         self, tenant_id: str, *, limit: int, cursor: str | None = None
     ) -> Page[Context]:
         """The tenant's live contexts by (created_at, id); the cursor is the last item's key."""
-        after_at, after_id = _parse_cursor(cursor) if cursor is not None else (None, None)
+        after_at, after_id = parse_context_cursor(cursor) if cursor is not None else (None, None)
         rows = self._all(
             queries.LIST_CONTEXTS,
             {"tenant": tenant_id, "after_at": after_at, "after_id": after_id, "limit": limit + 1},
         )
         items = tuple(context_from_row(r) for r in rows[:limit])
         more = len(rows) > limit and bool(items)
-        return Page(items=items, next_cursor=_make_cursor(items[-1]) if more else None)
+        return Page(items=items, next_cursor=context_cursor(items[-1]) if more else None)
 
     def update_context(
         self, tenant_id: str, context_id: str, changes: ContextChanges, *, now: datetime
@@ -272,22 +284,35 @@ class PostgresStore:
         embedding: Sequence[float] | None,
         k: int,
     ) -> Relevance:
-        """Exact cosine and full-text rank over eligible active entries, ties to newer."""
+        """Cosine (HNSW on long histories) and BM25 over eligible active entries, ties to newer."""
         state = self._one(queries.CONTEXT_STATE, {"tenant": tenant_id, "id": context_id})
         if state is None:
             raise ContextNotFound(context_id)
-        base = {"tenant": tenant_id, "id": context_id, "through": state["compacted_through"]}
+        through = state["compacted_through"]
+        # Active entries (pins and the summary included): cheap, and close enough for idf.
+        active = state["head_version"] - through
+        base = {"tenant": tenant_id, "id": context_id, "through": through, "k": k}
         semantic: list[Ranked] = []
         lexical: list[Ranked] = []
         if embedding is not None and k > 0:
-            vector = vector_param(embedding)
-            rows = self._tuples(queries.RANK_SEMANTIC, {**base, "q": vector, "k": k})
+            params = {**base, "q": vector_param(embedding)}
+            if active > self._exact_below:
+                rows = self._nearest(
+                    queries.RANK_SEMANTIC_INDEXED, queries.RANK_SEMANTIC, params, k=k, steer=True
+                )
+            else:
+                rows = self._tuples(queries.RANK_SEMANTIC, params)
             semantic = [_ranked(r) for r in rows]
-        terms = _WORD.findall(text.lower()) if text else []
+        terms = sorted(set(_WORD.findall(text.lower()))) if text else []
         if terms and k > 0:
             # Quoted, so a term like "or" is searched for rather than read as an operator.
-            query = " or ".join(f'"{t}"' for t in terms)
-            rows = self._tuples(queries.RANK_LEXICAL, {**base, "query": query, "k": k})
+            quoted = [f'"{t}"' for t in terms]
+            params = {**base, "query": " or ".join(quoted), "n": active}
+            if len(terms) <= queries.BM25_MAX_TERMS:
+                params.update((f"t{i}", q) for i, q in enumerate(quoted))
+                rows = self._tuples(queries.rank_lexical_bm25(len(terms)), params)
+            else:
+                rows = self._tuples(queries.RANK_LEXICAL, params)
             lexical = [_ranked(r) for r in rows]
         return Relevance(semantic=tuple(semantic), lexical=tuple(lexical))
 
@@ -368,20 +393,34 @@ class PostgresStore:
             return ()
         query = vector_param(embedding)
         params = {"tenant": tenant_id, "id": context_id, "q": query, "k": k}
+        # The planner does not price detoasting every vector of an exact scan, so it
+        # prefers a top-N sort over the tenant's rows (146 ms at 100k x 1536) to the HNSW
+        # index (a few ms). Steer tenant-wide queries to the index.
+        rows = self._nearest(
+            queries.SEARCH, queries.SEARCH_EXACT, params, k=k, steer=context_id is None
+        )
+        return tuple(_hit(r) for r in rows)
+
+    def _nearest(
+        self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int, steer: bool
+    ) -> list[tuple[Any, ...]]:
+        """Rows of `indexed` (an HNSW iterative scan), or of `exact` when it finds < k.
+
+        With `steer`, sorts and sequential scans are priced out so the planner takes the
+        index; the exact query still answers when the filtered index scan comes up short.
+        """
+        # The candidate list must hold k rows for the first pass to be a good one.
+        ef_search = min(max(self._ef_search, k), _MAX_EF_SEARCH)
         with self._cursor(tuples=True) as cur, cur.connection.transaction():
             cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cur.execute(f"SET LOCAL hnsw.ef_search = {int(self._ef_search)}")
-            if context_id is None:
-                # The planner does not price detoasting every vector of an exact scan, so
-                # it prefers a top-N sort over the tenant's rows (146 ms at 100k x 1536)
-                # to the HNSW index (a few ms). Steer it to the index; the exact query
-                # below still answers when the filtered index scan comes up short.
+            cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+            if steer:
                 cur.execute("SET LOCAL enable_seqscan = off")
                 cur.execute("SET LOCAL enable_sort = off")
-            rows = cur.execute(queries.SEARCH, params).fetchall()
+            rows: list[tuple[Any, ...]] = cur.execute(indexed, params).fetchall()
             if len(rows) < k:
-                rows = cur.execute(queries.SEARCH_EXACT, params).fetchall()
-        return tuple(_hit(r) for r in rows)
+                rows = cur.execute(exact, params).fetchall()
+        return rows
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -478,17 +517,3 @@ def _version(entry: Entry) -> int:
 
 def _first_line(err: BaseException) -> str:
     return str(err).splitlines()[0] if str(err) else type(err).__name__
-
-
-def _make_cursor(context: Context) -> str:
-    return f"{context.created_at.isoformat()}|{context.id}"
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, str]:
-    created, sep, cid = cursor.partition("|")
-    try:
-        if not sep:
-            raise ValueError(cursor)
-        return (datetime.fromisoformat(created), cid)
-    except ValueError:
-        raise InvalidInput(f"malformed cursor {cursor!r}") from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from domain.errors import ContextNotFound
+from domain.errors import ContextNotFound, InvalidInput
 from domain.model import ContextChanges, Policy
 from ports.store import ContextStore
 from tests.conftest import FakeClock
@@ -90,6 +92,18 @@ def test_list_exact_multiple_of_limit_ends_without_cursor(
     assert second.next_cursor is None
     everything = store.list_contexts(tenant, limit=4)
     assert everything.next_cursor is None and len(everything.items) == 4
+
+
+def test_cursors_travel_in_a_url_as_they_are(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        make_context(store, tenant, clock)
+    cursor = store.list_contexts(tenant, limit=1).next_cursor
+    assert cursor is not None and re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    for bad in ("not-a-cursor", cursor[:-3], "", "|"):
+        with pytest.raises(InvalidInput):
+            store.list_contexts(tenant, limit=1, cursor=bad)
 
 
 def test_update_replaces_given_fields_and_bumps_updated_at(
