@@ -222,7 +222,7 @@ def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
         raise InvalidInput("threshold must be in (0, 1]")
     if inst.keep_recent < 0:
         raise InvalidInput("keep_recent must be at least 0")
-    if not 1 <= inst.summary_tokens < inst.budget:
+    if inst.summary_tokens is not None and not 1 <= inst.summary_tokens < inst.budget:
         raise InvalidInput("summary_tokens must be at least 1 and below the budget")
     if not 0 <= inst.relevant_share <= 1:
         raise InvalidInput("relevant_share must be in [0, 1]")
@@ -242,13 +242,18 @@ class Policy:
     keep_recent: int = 10
     encoding: str = "cl100k_base"
     enabled: bool = False
-    # A quarter of the budget, at most 512: a fixed 512 made every budget <= 512 invalid
-    # unless the client also chose summary_tokens.
-    summary_tokens: int = attrs.field(
-        default=attrs.Factory(lambda self: max(1, min(512, self.budget // 4)), takes_self=True)
-    )
+    # None follows the budget (see summary_limit), so changing the budget alone never
+    # leaves a summary cap that no longer fits it.
+    summary_tokens: int | None = None
     relevant_share: float = 0.5
     neighbours: int = 0
+
+    @property
+    def summary_limit(self) -> int:
+        """The summary's token cap: as chosen, else a quarter of the budget, at most 512."""
+        if self.summary_tokens is not None:
+            return self.summary_tokens
+        return max(1, min(512, self.budget // 4))
 
 
 @attrs.frozen(kw_only=True)

@@ -385,7 +385,7 @@ class Engine:
         text = self.summarizer.summarize(
             plan.to_summarize,
             previous=plan.previous_summary.text if plan.previous_summary else None,
-            max_tokens=policy.summary_tokens,
+            max_tokens=policy.summary_limit,
             encoding=policy.encoding,
         )
         count = self.tokens.count([text], encoding=policy.encoding)[0]

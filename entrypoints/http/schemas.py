@@ -343,7 +343,7 @@ def context_out(c: Context) -> ContextOut:
             keep_recent=p.keep_recent,
             encoding=p.encoding,
             enabled=p.enabled,
-            summary_tokens=p.summary_tokens,
+            summary_tokens=p.summary_limit,
             relevant_share=p.relevant_share,
             neighbours=p.neighbours,
         ),

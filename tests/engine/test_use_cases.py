@@ -140,7 +140,7 @@ def test_compaction_happens_automatically_when_enabled_and_due(engine: Engine) -
     record = summary.metadata["compaction"]
     assert record["tokens_before"] == 100
     assert record["tokens_after"] == 30 + summary.token_count
-    assert summary.token_count <= policy.summary_tokens + FRAMING_TOKENS
+    assert summary.token_count <= policy.summary_limit + FRAMING_TOKENS
     w = engine.window(TENANT, ctx.id)
     assert w.entries[0].reason is Reason.SUMMARY
     assert [x.entry.version for x in w.entries] == [11, 8, 9, 10]

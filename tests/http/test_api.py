@@ -47,6 +47,15 @@ def test_create_read_update_list_delete(api: Api) -> None:
     assert r.json()["type"] == "/api/problems/context-not-found"
 
 
+def test_lowering_the_budget_alone_is_accepted(api: Api) -> None:
+    cid = api.new_context()
+    r = api.client.patch(
+        f"/api/v1/contexts/{cid}", json={"policy": {"budget": 300}}, headers=api.headers
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["policy"]["budget"], r.json()["policy"]["summary_tokens"]) == (300, 75)
+
+
 def test_list_pages_follow_the_cursor(api: Api) -> None:
     made = [api.new_context(name=f"c{i}") for i in range(5)]
     seen: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,8 +57,17 @@ def test_policies_breaking_a_rule_are_invalid(changes: dict[str, Any]) -> None:
 def test_small_budgets_need_no_other_setting() -> None:
     for budget in (2, 100, 500, 2048, 2049, 100_000):
         p = Policy(budget=budget)
-        assert 1 <= p.summary_tokens <= min(512, budget - 1)
-    assert Policy().summary_tokens == 512
+        assert 1 <= p.summary_limit <= min(512, budget - 1)
+    assert Policy().summary_limit == 512
+
+
+def test_the_summary_cap_follows_a_changed_budget_unless_chosen() -> None:
+    # Lowering the budget alone must stay valid: the default cap is derived, not stored.
+    lowered = attrs.evolve(Policy(), budget=300)
+    assert lowered.summary_limit == 75
+    assert attrs.evolve(Policy(summary_tokens=40), budget=300).summary_limit == 40
+    with pytest.raises(InvalidInput):
+        attrs.evolve(Policy(summary_tokens=400), budget=300)
 
 
 def test_policy_defaults_follow_the_design() -> None:
