@@ -94,9 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 @contextmanager
 def _database(args: argparse.Namespace) -> Iterator[str]:
     """The URL given or in the environment, else the embedded server (started here)."""
-    url = (
-        args.database_url or os.environ.get("DATABASE_URL_DIRECT") or os.environ.get("DATABASE_URL")
-    )
+    url = args.database_url or _env_database_url()
     if url:
         yield url
         return
@@ -195,8 +193,8 @@ def _serve(args: argparse.Namespace) -> int:
             store, keys = PostgresStore(pool), PostgresKeyStore(pool)
             lifespan = [pool_lifespan(pool)]
             where = (
-                "PostgreSQL at " + url.split("@")[-1]
-                if args.database_url or "DATABASE_URL" in os.environ
+                "PostgreSQL at " + _describe(url)
+                if args.database_url or _env_database_url()
                 else f"embedded PostgreSQL in {args.data_dir / 'postgres'}"
             )
             with build_pool(url, min_size=1, max_size=1) as setup:
@@ -227,6 +225,19 @@ def _serve(args: argparse.Namespace) -> int:
             log_level="info",
         )
     return 0
+
+
+def _describe(url: str) -> str:
+    """Where a connection URL points, without its user or password."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    parts = conninfo_to_dict(url)
+    host = parts.get("host") or "local socket"
+    return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
+
+
+def _env_database_url() -> str | None:
+    return os.environ.get("DATABASE_URL_DIRECT") or os.environ.get("DATABASE_URL")
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:

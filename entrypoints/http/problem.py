@@ -230,7 +230,7 @@ def documented(*kinds: ProblemType) -> dict[int, Any]:
     from litestar.openapi.datastructures import ResponseSpec
 
     by_status: dict[int, list[ProblemType]] = {}
-    for k in kinds:
+    for k in dict.fromkeys(kinds):  # routes share lists of kinds; each is documented once
         by_status.setdefault(k.status, []).append(k)
     return {
         status: ResponseSpec(

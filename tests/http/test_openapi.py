@@ -67,6 +67,8 @@ def test_documented_errors_are_problem_json(api: Api) -> None:
         for status, response in op["responses"].items():
             if int(status) >= 400:
                 assert list(response["content"]) == [PROBLEM], (method, path, status)
+                kinds = response["description"].split("; ")
+                assert len(kinds) == len(set(kinds)), (method, path, status)
 
 
 def test_each_route_answers_bad_input_with_a_documented_problem(api: Api) -> None:
