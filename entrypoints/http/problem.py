@@ -207,7 +207,12 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         return problem_response(
             INVALID_INPUT, request, detail="text contains a lone surrogate (not valid Unicode)"
         )
-    detail = exc.detail if status != 413 else "the request body exceeds the size limit"
+    detail = exc.detail
+    if status == 413:
+        detail = "the request body exceeds the size limit"
+    elif isinstance(exc, ValidationException):
+        # Litestar's text repeats the whole URL, query string and all (a 20k query too).
+        detail = f"validation failed for {request.method} {request.url.path}; see `errors`"
     headers = dict(exc.headers or {}) or None
     return problem_response(kind, request, detail=detail, headers=headers, errors=errs)
 

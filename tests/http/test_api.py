@@ -344,7 +344,12 @@ def test_limits(api: Api) -> None:
     assert "bytes" in r.json()["detail"]
     r = api.client.get("/api/v1/contexts", params={"limit": 1001}, headers=api.headers)
     assert r.json()["type"] == "/api/problems/validation-error"
+    assert r.json()["errors"], "the problem says which parameter failed"
     assert _head(api, cid) == 0
+    # The problem does not echo a huge query string back.
+    r = api.client.get(f"/api/v1/contexts/{cid}/window", params={"query": "q" * 20_001},
+                       headers=api.headers)  # fmt: skip
+    assert r.status_code == 422 and len(r.text) < 2_000, r.text[:300]
 
 
 def test_malformed_and_mistyped_bodies(api: Api) -> None:
