@@ -179,6 +179,26 @@ ORDER BY score DESC, v.version DESC
 LIMIT %(k)s
 """
 
+# The same ranking through the HNSW index, for long histories: an iterative scan (relaxed
+# order) walks the index until k rows of this context pass the filters, and the outer
+# ORDER BY restores the exact ranking's order among them. Fewer than k rows means the
+# scan gave up (hnsw.max_scan_tuples): the caller then runs RANK_SEMANTIC.
+RANK_SEMANTIC_INDEXED = f"""
+WITH relaxed AS MATERIALIZED (
+    SELECT {_V_ENTRY}, v.embedding <=> %(q)s AS distance
+    FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+      AND v.version > %(through)s AND v.embedding IS NOT NULL
+    ORDER BY v.embedding <=> %(q)s
+    LIMIT %(k)s
+)
+SELECT *, COALESCE(NULLIF(1 - distance, 'NaN'), 0) AS score
+FROM relaxed
+ORDER BY score DESC, version DESC
+"""
+
+# Full-text rank by ts_rank_cd (no idf): kept for queries with more distinct terms than
+# rank_lexical_bm25 spells out.
 RANK_LEXICAL = f"""
 SELECT {_V_ENTRY}, ts_rank_cd(v.search, q) AS score
 FROM context_versions v, websearch_to_tsquery('simple', %(query)s) AS q
@@ -187,6 +207,63 @@ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
 ORDER BY score DESC, v.version DESC
 LIMIT %(k)s
 """
+
+# BM25 (as the memory adapter's, k1 = 1.2, b = 0.75) over the entries matching any term.
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Terms spelled out per query; longer queries fall back to RANK_LEXICAL.
+BM25_MAX_TERMS = 32
+
+
+def rank_lexical_bm25(terms: int) -> str:
+    """BM25 over the eligible active entries matching any of `terms` quoted terms.
+
+    Parameters: tenant, id, through, k, query (the terms joined with ' or '), n (the
+    number of active entries, for idf) and t0..t{terms-1} (each term, quoted). One scan
+    finds the matching rows (through the GIN index when it is selective) and reads each
+    term's frequency from the stored tsvector: for a one-term query ts_rank_cd is 0.1 per
+    occurrence. Document frequencies are exact (every entry holding a term matches the
+    query); a document's length is its count of distinct terms and the average length is
+    taken over the matching entries, which saves a pass over the whole history.
+    """
+    idx = range(terms)
+    tfs = "".join(
+        f",\n           CASE WHEN v.search @@ q{i} THEN round(ts_rank_cd(v.search, q{i})"
+        f"::float8 * 10) ELSE 0 END AS tf{i}"
+        for i in idx
+    )
+    queries = "".join(f",\n         websearch_to_tsquery('simple', %(t{i})s) AS q{i}" for i in idx)
+    dfs = "".join(f", count(*) FILTER (WHERE tf{i} > 0) AS df{i}" for i in idx)
+    idfs = "".join(
+        f", ln((%(n)s::float8 - df{i} + 0.5) / (df{i} + 0.5) + 1) AS idf{i}" for i in idx
+    )
+    norm = f"{BM25_K1} * ({1 - BM25_B} + {BM25_B} * m.dl / s.avgdl)"
+    score = "\n     + ".join(
+        f"s.idf{i} * m.tf{i} * {BM25_K1 + 1} / (m.tf{i} + {norm})" for i in idx
+    )
+    return f"""
+WITH m AS MATERIALIZED (
+    SELECT v.version, length(v.search)::float8 AS dl{tfs}
+    FROM context_versions v, websearch_to_tsquery('simple', %(query)s) AS q{queries}
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+      AND v.version > %(through)s AND v.search @@ q
+),
+s AS MATERIALIZED (
+    SELECT d.avgdl{idfs}
+    FROM (SELECT greatest(avg(dl), 1) AS avgdl{dfs} FROM m) d
+),
+top AS (
+    SELECT m.version, {score} AS score
+    FROM m, s
+    ORDER BY score DESC, m.version DESC
+    LIMIT %(k)s
+)
+SELECT {_V_ENTRY}, top.score
+FROM top JOIN context_versions v
+  ON v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = top.version
+ORDER BY top.score DESC, v.version DESC
+"""
+
 
 # A fork copies rows inside the database: nothing travels through Python. The child's
 # totals and compaction state are those of the parent at version N.
