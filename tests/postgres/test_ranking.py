@@ -187,3 +187,15 @@ def test_bm25_scores_as_the_memory_adapter(
     mem, pg = got["MemoryStore"], got["PostgresStore"]
     assert set(pg) == set(mem) == set(range(1, len(docs) + 1))
     assert [pg[v] for v in sorted(pg)] == pytest.approx([mem[v] for v in sorted(mem)])
+
+
+def test_a_query_of_many_terms_still_ranks(postgres_store: PostgresStore, tenant: str) -> None:
+    # Past BM25_MAX_TERMS distinct terms the query is ranked by ts_rank_cd instead.
+    cid = _context(postgres_store, tenant)
+    texts = ["granite harbor", "granite granite", "nothing here", "harbor"]
+    drafts = [EntryDraft(role=Role.USER, content=t, token_count=1) for t in texts]
+    postgres_store.append(tenant, cid, drafts, now=NOW)
+    fillers = [f"w{i}" for i in range(queries.BM25_MAX_TERMS)]
+    text = " ".join([*fillers, "granite", "harbor"])
+    got = postgres_store.rank_relevant(tenant, cid, text=text, embedding=None, k=10).lexical
+    assert [r.entry.version for r in got] == [2, 1, 4]
