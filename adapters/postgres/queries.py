@@ -114,33 +114,41 @@ SELECT 'state', NULL, NULL, head_version, NULL, NULL FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
 
-WINDOW_STATE = """
-SELECT head_version, compacted_through, eligible_total, summary_version FROM contexts
-WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
-"""
-
-# Pins, the newest summary and the tail as of the head WINDOW_STATE read (rows are
-# immutable, so `version <= head` pins the snapshot). The tail is a backward seek on the
-# eligible running sum: an entry belongs when the suffix it starts fits, i.e.
-# eligible_before >= eligible_total - tail. The bound is a literal value here, not a
-# column of a joined row: PostgreSQL then estimates the few rows it selects (at the top
-# of the index, from the index itself) and keeps to the index; with the bound unknown at
-# plan time it assumes a third of the history and picks a sequential scan.
+# The window in one statement: a state row (part 0: the head and compacted_through), then
+# pins (1), the newest summary (2) and the tail (3), all in the statement's one snapshot.
+# The tail is the suffix whose running eligible sum fits: an entry belongs when the suffix
+# it starts fits, i.e. eligible_before >= eligible_total - tail, a range of the partial
+# index context_versions_tail read from its top, so the cost follows the budget, never the
+# history. The bound comes from the context row at run time, so the plan does not depend
+# on it (prepared statements keep a good generic plan). Unknown at plan time, a one-sided
+# bound would be priced as a third of the history (a sequential scan); written as a range
+# (always true: no eligible entry starts past the total) it is priced as the few rows it
+# is. `version + 0` keeps the primary key out of the tail's plan: a version range would
+# read the whole history.
 WINDOW = f"""
-(SELECT {_V_ENTRY}, 1 AS part FROM context_versions v
+WITH c AS MATERIALIZED (
+    SELECT head_version, compacted_through, eligible_total, summary_version FROM contexts
+    WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+)
+SELECT NULL::integer, NULL::text, NULL::text, NULL::json, NULL::text, NULL::json, NULL::text,
+       NULL::json, NULL::integer, NULL::text, NULL::boolean, NULL::vector, NULL::integer,
+       NULL::integer, NULL::timestamptz, c.head_version, c.compacted_through, 0 AS part
+FROM c
+UNION ALL
+(SELECT {_V_ENTRY}, NULL, NULL, 1 FROM c, context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
-   AND v.version <= %(head)s
- ORDER BY v.version)
+   AND v.version <= c.head_version)
 UNION ALL
-(SELECT {_V_ENTRY}, 2 AS part FROM context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = %(summary)s)
+(SELECT {_V_ENTRY}, NULL, NULL, 2 FROM c, context_versions v
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = c.summary_version)
 UNION ALL
-(SELECT {_V_ENTRY}, 3 AS part FROM context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-   AND v.eligible_before >= %(from_sum)s::bigint
-   AND v.version > %(through)s AND v.version <= %(head)s
- ORDER BY v.eligible_before DESC
- LIMIT %(tail)s)
+(SELECT t.*, NULL, NULL, 3 FROM c CROSS JOIN LATERAL (
+    SELECT {_V_ENTRY} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+      AND v.eligible_before BETWEEN c.eligible_total - %(tail)s::bigint AND c.eligible_total
+      AND v.version + 0 > c.compacted_through AND v.version + 0 <= c.head_version
+    ORDER BY v.eligible_before DESC
+    LIMIT %(tail)s) t)
 """
 
 READ_ENTRIES = f"""

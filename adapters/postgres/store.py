@@ -251,25 +251,20 @@ class PostgresStore:
         self, tenant_id: str, context_id: str, *, tail_tokens: int
     ) -> WindowCandidates:
         """Pins, the newest summary and the tail that fits, in one index-seeking statement."""
-        state = self._one(queries.WINDOW_STATE, {"tenant": tenant_id, "id": context_id})
-        if state is None:
+        params = {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0)}
+        rows = self._tuples(queries.WINDOW, params)
+        if not rows:
             raise ContextNotFound(context_id)
-        tail = max(tail_tokens, 0)
-        params = {
-            "tenant": tenant_id,
-            "id": context_id,
-            "head": state["head_version"],
-            "through": state["compacted_through"],
-            "summary": state["summary_version"],
-            "from_sum": state["eligible_total"] - tail,
-            "tail": tail,
-        }
         parts: dict[int, list[Entry]] = {1: [], 2: [], 3: []}
-        for r in self._tuples(queries.WINDOW, params):
-            parts[r[-1]].append(entry_from_row(r))
+        head = through = 0
+        for r in rows:
+            if r[-1] == 0:  # the state row
+                head, through = r[-3], r[-2]
+            else:
+                parts[r[-1]].append(entry_from_row(r))
         return WindowCandidates(
-            head_version=state["head_version"],
-            compacted_through=state["compacted_through"],
+            head_version=head,
+            compacted_through=through,
             pins=tuple(sorted(parts[1], key=_version)),
             summary=parts[2][0] if parts[2] else None,
             tail=tuple(sorted(parts[3], key=_version)),
