@@ -119,12 +119,13 @@ WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 # The tail is the suffix whose running eligible sum fits: an entry belongs when the suffix
 # it starts fits, i.e. eligible_before >= eligible_total - tail, a range of the partial
 # index context_versions_tail read from its top, so the cost follows the budget, never the
-# history. The bound comes from the context row at run time, so the plan does not depend
-# on it (prepared statements keep a good generic plan). Unknown at plan time, a one-sided
-# bound would be priced as a third of the history (a sequential scan); written as a range
-# (always true: no eligible entry starts past the total) it is priced as the few rows it
-# is. `version + 0` keeps the primary key out of the tail's plan: a version range would
-# read the whole history.
+# history. The context row's values are scalar subqueries, run-time parameters of index
+# conditions (as a join, one was planned as a filter over the whole history): the plan
+# does not depend on them, and prepared statements keep a good generic plan. Unknown at
+# plan time, a one-sided bound is priced as a third of the history (a sequential scan);
+# as a range (always true: no eligible entry starts past the total) it is priced as the
+# few rows it is. `version + 0` keeps the primary key out of the tail's plan: a version
+# range would read the whole history.
 WINDOW = f"""
 WITH c AS MATERIALIZED (
     SELECT head_version, compacted_through, eligible_total, summary_version FROM contexts
@@ -135,20 +136,22 @@ SELECT NULL::integer, NULL::text, NULL::text, NULL::json, NULL::text, NULL::json
        NULL::integer, NULL::timestamptz, c.head_version, c.compacted_through, 0 AS part
 FROM c
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, 1 FROM c, context_versions v
+(SELECT {_V_ENTRY}, NULL, NULL, 1 FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
-   AND v.version <= c.head_version)
+   AND v.version <= (SELECT head_version FROM c))
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, 2 FROM c, context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = c.summary_version)
+(SELECT {_V_ENTRY}, NULL, NULL, 2 FROM context_versions v
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+   AND v.version = (SELECT summary_version FROM c))
 UNION ALL
-(SELECT t.*, NULL, NULL, 3 FROM c CROSS JOIN LATERAL (
-    SELECT {_V_ENTRY} FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-      AND v.eligible_before BETWEEN c.eligible_total - %(tail)s::bigint AND c.eligible_total
-      AND v.version + 0 > c.compacted_through AND v.version + 0 <= c.head_version
-    ORDER BY v.eligible_before DESC
-    LIMIT %(tail)s) t)
+(SELECT {_V_ENTRY}, NULL, NULL, 3 FROM context_versions v
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+   AND v.eligible_before BETWEEN (SELECT eligible_total FROM c) - %(tail)s::bigint
+                             AND (SELECT eligible_total FROM c)
+   AND v.version + 0 > (SELECT compacted_through FROM c)
+   AND v.version + 0 <= (SELECT head_version FROM c)
+ ORDER BY v.eligible_before DESC
+ LIMIT %(tail)s)
 """
 
 READ_ENTRIES = f"""
