@@ -235,7 +235,9 @@ def rank_lexical_bm25(terms: int) -> str:
     term's frequency from the stored tsvector: for a one-term query ts_rank_cd is 0.1 per
     occurrence. Document frequencies are exact (every entry holding a term matches the
     query); a document's length is its count of distinct terms and the average length is
-    taken over the matching entries, which saves a pass over the whole history.
+    taken over the matching entries, which saves a pass over the whole history. The k
+    best are read whole by primary key (a lateral lookup kept apart by LIMIT 1: while the
+    table has no statistics yet, a join was planned as a scan of the context per row).
     """
     idx = range(terms)
     tfs = "".join(
@@ -269,10 +271,13 @@ top AS (
     ORDER BY score DESC, m.version DESC
     LIMIT %(k)s
 )
-SELECT {_V_ENTRY}, top.score
-FROM top JOIN context_versions v
-  ON v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = top.version
-ORDER BY top.score DESC, v.version DESC
+SELECT e.*, top.score
+FROM top, LATERAL (
+    SELECT {_V_ENTRY} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = top.version
+    LIMIT 1
+) e
+ORDER BY top.score DESC, top.version DESC
 """
 
 
