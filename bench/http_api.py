@@ -6,6 +6,8 @@ drives it from one httpx client with keep-alive, REQUESTS requests per scenario:
 - append: batches of 10 user messages of 50 tokens (client counts) into one context;
 - window: budget 8000 over a context of 1,000 such messages (160 entries come back);
 - append_8_clients: 8 threads, each with its own client and context, REQUESTS in all.
+PostgreSQL runs twice: without prepared statements (the default for a database URL) and
+with them (what `serve` does over its embedded server; KATA_PREPARED_STATEMENTS=1).
 The baseline, measured in the same run, is the in-process Engine over the same kind of
 store doing the same calls, so the ratio is the share of engine speed left over HTTP
 (auth lookup, JSON parsing and validation, serialization, uvicorn, loopback, the client).
@@ -63,7 +65,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _served(store: str, database_url: str | None) -> Iterator[tuple[str, str]]:
+def _served(
+    store: str, database_url: str | None, *, prepared: bool = False
+) -> Iterator[tuple[str, str]]:
     """`kata-context serve` on a free loopback port; yields its base URL and key."""
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="kata-http-bench-") as folder:
@@ -73,6 +77,7 @@ def _served(store: str, database_url: str | None) -> Iterator[tuple[str, str]]:
         args += ["serve", "--store", store, "--port", str(port), "--no-access-log"]
         logfile = Path(folder) / "serve.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_URL")}
+        env["KATA_PREPARED_STATEMENTS"] = "1" if prepared else "0"
         proc = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=logfile.open("w"), stderr=subprocess.STDOUT
         )
@@ -245,14 +250,17 @@ def main() -> None:
     from adapters.postgres.store import PostgresStore
     from bench._postgres import fresh_database
 
-    with (
-        fresh_database() as url,
-        _served("postgres", url) as (base, key),
-        build_pool(url, min_size=2, max_size=8) as pool,
-    ):
-        engine = build_engine(PostgresStore(pool))
-        _compare("postgres", _http(base, key), _in_process(engine))
-        _compare_parallel("postgres", base, key, engine)
+    # A URL's default (no prepared statements: a pooler may stand in front), then what
+    # `serve` does over its embedded server (prepared after 5 runs), on both sides.
+    for label, prepared in (("postgres", False), ("postgres_prepared", True)):
+        with (
+            fresh_database() as url,
+            _served("postgres", url, prepared=prepared) as (base, key),
+            build_pool(url, min_size=2, max_size=8, prepare=prepared) as pool,
+        ):
+            engine = build_engine(PostgresStore(pool))
+            _compare(label, _http(base, key), _in_process(engine))
+            _compare_parallel(label, base, key, engine)
 
 
 if __name__ == "__main__":

@@ -187,9 +187,15 @@ def _serve(args: argparse.Namespace) -> int:
             from entrypoints.lifespan import pool_lifespan
             from migrations import migrate
 
+            embedded = not (args.database_url or _env_database_url())
             url = stack.enter_context(_database(args))
             migrate(url, dimension=settings.dimension)
-            pool = build_pool(url, min_size=2, max_size=8)
+            # Prepared statements save each statement's planning (append 1.09 -> 0.78 ms):
+            # safe on the embedded server, which no pooler stands in front of.
+            prepare = settings.prepare_statements
+            pool = build_pool(
+                url, min_size=2, max_size=8, prepare=embedded if prepare is None else prepare
+            )
             store, keys = PostgresStore(pool), PostgresKeyStore(pool)
             lifespan = [pool_lifespan(pool)]
             where = (

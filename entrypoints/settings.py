@@ -22,6 +22,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool | None:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return None
+    if raw in ("1", "true", "on", "yes"):
+        return True
+    if raw in ("0", "false", "off", "no"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Limits and connections of one deployment (defaults suit local use)."""
@@ -38,6 +49,9 @@ class Settings:
     database_url_direct: str | None = None
     pool_min: int = 1
     pool_max: int = 4
+    # Server-side prepared statements (None: the entrypoint decides: on for the embedded
+    # server, off for a URL, which may lead through a transaction-mode pooler).
+    prepare_statements: bool | None = None
     title: str = "Kata Context"
 
     @classmethod
@@ -54,4 +68,5 @@ class Settings:
             database_url_direct=env.get("DATABASE_URL_DIRECT") or env.get("DATABASE_URL") or None,
             pool_min=_int(env, "KATA_POOL_MIN", 1),
             pool_max=_int(env, "KATA_POOL_MAX", 4),
+            prepare_statements=_flag(env, "KATA_PREPARED_STATEMENTS"),
         )

@@ -38,6 +38,8 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         min_size=settings.pool_min,
         max_size=settings.pool_max,
         max_idle=30.0,
+        # Off unless asked for: DATABASE_URL is meant to be a transaction-mode pooler.
+        prepare=settings.prepare_statements is True,
     )
     before = None
     if environ.get("KATA_MIGRATE_ON_START") == "1":

@@ -412,9 +412,11 @@ class PostgresStore:
             if steer:
                 cur.execute("SET LOCAL enable_seqscan = off")
                 cur.execute("SET LOCAL enable_sort = off")
-            rows: list[tuple[Any, ...]] = cur.execute(indexed, params).fetchall()
+            # Never prepared: a cached generic plan would keep the settings it was made
+            # under, and the same statement runs steered and not.
+            rows: list[tuple[Any, ...]] = cur.execute(indexed, params, prepare=False).fetchall()
             if len(rows) < k:
-                rows = cur.execute(exact, params).fetchall()
+                rows = cur.execute(exact, params, prepare=False).fetchall()
         return rows
 
     # -- plumbing ---------------------------------------------------------------

@@ -1,0 +1,23 @@
+"""Settings read from the environment: the prepared-statements switch."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, None), ("", None), ("1", True), ("on", True), ("0", False), ("false", False)],
+)
+def test_prepared_statements_is_on_off_or_left_to_the_entrypoint(
+    raw: str | None, expected: bool | None
+) -> None:
+    env = {} if raw is None else {"KATA_PREPARED_STATEMENTS": raw}
+    assert Settings.from_env(env).prepare_statements is expected
+
+
+def test_a_malformed_switch_names_the_variable() -> None:
+    with pytest.raises(ValueError, match="KATA_PREPARED_STATEMENTS"):
+        Settings.from_env({"KATA_PREPARED_STATEMENTS": "maybe"})
