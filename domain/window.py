@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from domain.errors import BudgetTooSmall, InvalidInput
-from domain.model import Entry, Role, TokenSource, VersionRange
+from domain.model import Entry, Policy, Role, TokenSource, VersionRange
 
 
 class Reason(enum.StrEnum):
@@ -36,7 +36,9 @@ class WindowCandidates:
     range), chronological; it holds at least every entry that could fit the budget.
     `relevant` is the fused ranking of older entries for a query, best first, and
     `companions` the entries around them (tool-call partners, neighbours) that may have
-    to travel with them; both are empty without a query.
+    to travel with them; both are empty without a query. `policy` is the context's
+    policy read with the candidates (None when the caller built them by hand), so a
+    window on the policy's defaults needs no separate read of the context.
     """
 
     head_version: int
@@ -46,6 +48,7 @@ class WindowCandidates:
     tail: tuple[Entry, ...] = ()
     relevant: tuple[ScoredEntry, ...] = ()
     companions: tuple[Entry, ...] = ()
+    policy: Policy | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -45,6 +45,8 @@ RELEVANT_K_MAX = 200
 # How far from a relevant entry its tool call or results are looked for (results follow
 # their call; a group spread wider than this is left out rather than split).
 TOOL_REACH = 8
+DEFAULT_POLICY = Policy()
+MAX_SEEN = 10_000  # contexts whose policy the engine remembers (a guess, see window)
 
 
 @attrs.frozen(kw_only=True)
@@ -66,6 +68,9 @@ class Engine:
     ids: IdGenerator
     embedder: Embedder | None = None
     dimension: int = 1536
+    # The policy last seen per context: only a guess of how long a tail to fetch, checked
+    # against the policy read with the candidates (so never a stale answer).
+    _seen: dict[str, Policy] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     # -- contexts ---------------------------------------------------------------
 
@@ -188,6 +193,8 @@ class Engine:
         """
         query = _query_text(query)
         asked = query is not None or query_embedding is not None
+        if not asked and (budget is None or reserve is None):
+            return self._window_on_policy(tenant_id, context_id, budget=budget, reserve=reserve)
         policy: Policy | None = None
         if budget is None or reserve is None or asked:
             policy = self.store.get_context(tenant_id, context_id).policy
@@ -271,6 +278,34 @@ class Engine:
                 f"the embedder makes {self.embedder.dimension}-dimensional vectors but the "
                 f"deployment's dimension is {self.dimension}"
             )
+
+    def _window_on_policy(
+        self, tenant_id: str, context_id: str, *, budget: int | None, reserve: int | None
+    ) -> Window:
+        """A recency window on the policy's budget or reserve, read with the candidates.
+
+        The tail is fetched for the budget and reserve last seen for the context (the
+        defaults at first); the policy read in the same statement decides, and a guess
+        that proves short costs one more read.
+        """
+        guess = self._seen.get(context_id) or DEFAULT_POLICY
+        fetched = (guess.budget if budget is None else budget) - (
+            guess.reserve if reserve is None else reserve
+        )
+        candidates = self.store.window_candidates(tenant_id, context_id, tail_tokens=fetched)
+        policy = candidates.policy or self.store.get_context(tenant_id, context_id).policy
+        if len(self._seen) >= MAX_SEEN:
+            self._seen.clear()
+        self._seen[context_id] = policy
+        budget = policy.budget if budget is None else budget
+        reserve = policy.reserve if reserve is None else reserve
+        if budget < 1 or not 0 <= reserve < budget:
+            raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
+        if budget - reserve > fetched:
+            candidates = self.store.window_candidates(
+                tenant_id, context_id, tail_tokens=budget - reserve
+            )
+        return select_window(candidates, budget=budget, reserve=reserve)
 
     def _with_relevance(
         self,

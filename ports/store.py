@@ -95,7 +95,8 @@ class ContextStore(Protocol):
         self, tenant_id: str, context_id: str, *, tail_tokens: int
     ) -> WindowCandidates:
         """Pins, the newest summary and the newest eligible entries whose suffix fits
-        `tail_tokens`; the cost must not grow with the history's length."""
+        `tail_tokens`, with the context's policy as of the same state; the cost must not
+        grow with the history's length."""
         ...
 
     def rank_relevant(

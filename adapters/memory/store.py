@@ -172,6 +172,7 @@ class MemoryStore:
                 pins=tuple(log.pins),
                 summary=log.summary,
                 tail=log.tail(tail_tokens),
+                policy=log.context.policy,
             )
 
     def rank_relevant(

@@ -114,7 +114,7 @@ SELECT 'state', NULL, NULL, head_version, NULL, NULL FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
 
-# The window in one statement: a state row (part 0: the head and compacted_through), then
+# The window in one statement: a state row (part 0: head, compacted_through, policy), then
 # pins (1), the newest summary (2) and the tail (3), all in the statement's one snapshot.
 # The tail is the suffix whose running eligible sum fits: an entry belongs when the suffix
 # it starts fits, i.e. eligible_before >= eligible_total - tail, a range of the partial
@@ -128,23 +128,25 @@ WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 # range would read the whole history.
 WINDOW = f"""
 WITH c AS MATERIALIZED (
-    SELECT head_version, compacted_through, eligible_total, summary_version FROM contexts
+    SELECT head_version, compacted_through, eligible_total, summary_version, policy
+    FROM contexts
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 )
 SELECT NULL::integer, NULL::text, NULL::text, NULL::json, NULL::text, NULL::json, NULL::text,
        NULL::json, NULL::integer, NULL::text, NULL::boolean, NULL::vector, NULL::integer,
-       NULL::integer, NULL::timestamptz, c.head_version, c.compacted_through, 0 AS part
+       NULL::integer, NULL::timestamptz, c.head_version, c.compacted_through, c.policy,
+       0 AS part
 FROM c
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, 1 FROM context_versions v
+(SELECT {_V_ENTRY}, NULL, NULL, NULL, 1 FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
    AND v.version <= (SELECT head_version FROM c))
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, 2 FROM context_versions v
+(SELECT {_V_ENTRY}, NULL, NULL, NULL, 2 FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
    AND v.version = (SELECT summary_version FROM c))
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, 3 FROM context_versions v
+(SELECT {_V_ENTRY}, NULL, NULL, NULL, 3 FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
    AND v.eligible_before BETWEEN (SELECT eligible_total FROM c) - %(tail)s::bigint
                              AND (SELECT eligible_total FROM c)

@@ -127,6 +127,11 @@ def key_from_row(row: Mapping[str, Any]) -> ApiKey:
     return _rows.structure(dict(row), ApiKey)
 
 
+def policy_from_json(value: Mapping[str, Any]) -> Policy:
+    """A policy as stored (a json column, already parsed)."""
+    return _rows.structure(dict(value), Policy)
+
+
 def policy_json(policy: Policy) -> str:
     """A policy as stored."""
     return to_json(_rows.unstructure(policy))

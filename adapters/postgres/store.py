@@ -23,6 +23,7 @@ from adapters.postgres.rows import (
     context_from_row,
     entry_from_row,
     is_eligible,
+    policy_from_json,
     policy_json,
     search_text,
     to_json,
@@ -257,12 +258,14 @@ class PostgresStore:
             raise ContextNotFound(context_id)
         parts: dict[int, list[Entry]] = {1: [], 2: [], 3: []}
         head = through = 0
+        policy = None
         for r in rows:
             if r[-1] == 0:  # the state row
-                head, through = r[-3], r[-2]
+                head, through, policy = r[-4], r[-3], policy_from_json(r[-2])
             else:
                 parts[r[-1]].append(entry_from_row(r))
         return WindowCandidates(
+            policy=policy,
             head_version=head,
             compacted_through=through,
             pins=tuple(sorted(parts[1], key=_version)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import VersionConflict
-from domain.model import EntryKind, Role, VersionRange
+from domain.model import ContextChanges, EntryKind, Policy, Role, VersionRange
 from ports.store import ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, summary
@@ -37,6 +37,19 @@ def test_tail_is_the_newest_suffix_that_fits(
         assert got.pins == () and got.summary is None
     everything = store.window_candidates(tenant, ctx.id, tail_tokens=10_000)
     assert [e.version for e in everything.tail] == [1, 2, 3, 4, 5]
+
+
+def test_candidates_carry_the_policy_of_the_same_state(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    policy = Policy(budget=900, reserve=100, keep_recent=3)
+    ctx = make_context(store, tenant, clock, policy=policy)
+    assert store.window_candidates(tenant, ctx.id, tail_tokens=10).policy == policy
+    changed = Policy(budget=500, reserve=0, enabled=True)
+    store.update_context(tenant, ctx.id, ContextChanges(policy=changed), now=clock.now())
+    store.append(tenant, ctx.id, [draft("a", tokens=4)], now=clock.now())
+    got = store.window_candidates(tenant, ctx.id, tail_tokens=10)
+    assert got.policy == changed and got.head_version == 1
 
 
 def test_pins_are_kept_apart_and_never_cost_tail_tokens(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from adapters.tokens import OfflineTokenCounter
@@ -13,7 +14,7 @@ from domain.errors import (
     NothingToCompact,
     VersionOutOfRange,
 )
-from domain.model import EntryKind, Message, Policy, Role, TokenSource
+from domain.model import ContextChanges, EntryKind, Message, Policy, Role, TokenSource
 from domain.tokens import FRAMING_TOKENS
 from domain.window import Reason
 from entrypoints.engine import MAX_BATCH, Engine
@@ -101,6 +102,19 @@ def test_window_uses_the_policy_budget_and_keeps_pins(engine: Engine) -> None:
     assert err.value.needed == 10
     with pytest.raises(InvalidInput):
         engine.window(TENANT, ctx.id, budget=10, reserve=10)
+
+
+def test_windows_follow_a_policy_changed_by_another_engine(engine: Engine) -> None:
+    # Another process sharing the store: the policy this engine saw last is only a guess.
+    other = attrs.evolve(engine)
+    ctx = engine.create_context(TENANT, policy=Policy(budget=100, reserve=20))
+    engine.append(TENANT, ctx.id, _say(30, tokens=10))
+    assert engine.window(TENANT, ctx.id).tokens == 80
+    for policy, tokens in ((Policy(budget=300), 300), (Policy(budget=50, reserve=10), 40)):
+        other.update_context(TENANT, ctx.id, ContextChanges(policy=policy))
+        w = engine.window(TENANT, ctx.id)
+        assert (w.budget, w.reserve, w.tokens) == (policy.budget, policy.reserve, tokens)
+        assert engine.window(TENANT, ctx.id, budget=200).tokens == 200 - policy.reserve
 
 
 def test_state_at_reads_every_page(engine: Engine) -> None:
