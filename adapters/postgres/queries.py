@@ -132,8 +132,8 @@ WITH c AS MATERIALIZED (
     FROM contexts
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 )
-SELECT NULL::integer, NULL::text, NULL::text, NULL::json, NULL::text, NULL::json, NULL::text,
-       NULL::json, NULL::integer, NULL::text, NULL::boolean, NULL::vector, NULL::integer,
+SELECT NULL::integer, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
+       NULL::text, NULL::integer, NULL::text, NULL::boolean, NULL::vector, NULL::integer,
        NULL::integer, NULL::timestamptz, c.head_version, c.compacted_through, c.policy,
        0 AS part
 FROM c
