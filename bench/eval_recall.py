@@ -13,7 +13,7 @@ be 0.
 Vectors are client-supplied, as in the default deployment: the bench computes them with
 the offline local model (adapters/embedders/local.py, 64 dimensions), for every message
 and for the question. The whole evaluation runs on the memory adapter (lexical: BM25)
-and again on Postgres (lexical: ts_rank_cd over the 'simple' tsvector; semantic: pgvector
+and again on Postgres (lexical: BM25 in SQL over the 'simple' tsvector; semantic: pgvector
 cosine), each with its own lines. Tokens are counted with cl100k_base. The default policy
 applies (relevant share 0.5, no neighbours).
 """

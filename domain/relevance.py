@@ -25,8 +25,8 @@ from domain.window import (
 )
 
 # Function words a query shares with most entries. Ranked lexically, they add noise (a
-# ranker without idf, like ts_rank_cd, puts "the ... the ... on" above the entry that
-# names the thing asked about) and cost (each matches most of the history).
+# ranker with weak or no idf puts "the ... the ... on" above the entry that names the
+# thing asked about) and cost (each matches most of the history).
 _STOPWORD_TEXT = """a about above after again all am an and any are as at be been before being below
 between both but by can could did do does doing down during each few for from further
 had has have having he her here hers him his how i if in into is it its itself just me
@@ -74,7 +74,7 @@ class Relevance:
 def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[ScoredEntry, ...]:
     """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings, best first.
 
-    Only ranks count, so cosine and BM25 (or ts_rank_cd) need no common scale; ties go
+    Only ranks count, so cosine and BM25 need no common scale; ties go
     to the newer entry, as in the adapters' rankings.
     """
     scores: dict[int, float] = {}
