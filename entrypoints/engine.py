@@ -9,7 +9,13 @@ from typing import Any
 import attrs
 
 from domain import compaction, versioning
-from domain.errors import DimensionMismatch, InvalidInput, NothingToCompact, VersionConflict
+from domain.errors import (
+    DimensionMismatch,
+    InvalidInput,
+    NothingToCompact,
+    PolicyChanged,
+    VersionConflict,
+)
 from domain.model import (
     AppendResult,
     Context,
@@ -47,6 +53,7 @@ RELEVANT_K_MAX = 200
 TOOL_REACH = 8
 DEFAULT_POLICY = Policy()
 MAX_SEEN = 10_000  # contexts whose policy the engine remembers (a guess, see window)
+APPEND_TRIES = 3  # counted under the remembered policy, the reported one, a fresh read
 
 
 @attrs.frozen(kw_only=True)
@@ -68,9 +75,11 @@ class Engine:
     ids: IdGenerator
     embedder: Embedder | None = None
     dimension: int = 1536
-    # The policy last seen per context: only a guess of how long a tail to fetch, checked
-    # against the policy read with the candidates (so never a stale answer).
-    _seen: dict[str, Policy] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    # The policy last seen per context: only a guess (of the tail a window fetches, of the
+    # encoding an append counts with), checked by the store in the same statement.
+    _seen: dict[tuple[str, str], Policy] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
 
     # -- contexts ---------------------------------------------------------------
 
@@ -132,20 +141,38 @@ class Engine:
             versioning.versions_after(0, 0)
         if len(messages) > MAX_BATCH:
             raise InvalidInput(f"at most {MAX_BATCH} entries per append, got {len(messages)}")
-        context = self.store.get_context(tenant_id, context_id)
-        drafts = self._drafts(messages, encoding=context.policy.encoding)
-        fingerprint = versioning.batch_fingerprint(drafts) if idempotency_key else None
-        result = self.store.append(
-            tenant_id,
-            context_id,
-            drafts,
-            now=self.clock.now(),
-            expected_version=expected_version,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
-        if context.policy.enabled and not result.replayed:
-            self._compact_if_due(tenant_id, context_id, context.policy)
+        # Counted under the policy last seen for the context (read at first sight): the
+        # store refuses the batch in the same statement if the policy is another, and we
+        # count again with the one it reports. The last try reads the policy first and
+        # asks for no check, as before this optimisation (a policy stored by an older
+        # release may never compare equal).
+        seen = self._seen.get((tenant_id, context_id))
+        policy = seen or self.store.get_context(tenant_id, context_id).policy
+        counted: dict[str, list[EntryDraft]] = {}
+        for attempt in range(APPEND_TRIES):
+            last = attempt == APPEND_TRIES - 1
+            if last:
+                policy = self.store.get_context(tenant_id, context_id).policy
+            drafts = counted.get(policy.encoding)
+            if drafts is None:
+                drafts = counted[policy.encoding] = self._drafts(messages, encoding=policy.encoding)
+            try:
+                result = self.store.append(
+                    tenant_id,
+                    context_id,
+                    drafts,
+                    now=self.clock.now(),
+                    expected_version=expected_version,
+                    idempotency_key=idempotency_key,
+                    fingerprint=versioning.batch_fingerprint(drafts) if idempotency_key else None,
+                    policy=None if last else policy,
+                )
+                break
+            except PolicyChanged as changed:
+                policy = changed.policy
+        self._remember(tenant_id, context_id, policy)
+        if policy.enabled and not result.replayed:
+            self._compact_if_due(tenant_id, context_id, policy)
         return result
 
     def entries(
@@ -288,15 +315,13 @@ class Engine:
         defaults at first); the policy read in the same statement decides, and a guess
         that proves short costs one more read.
         """
-        guess = self._seen.get(context_id) or DEFAULT_POLICY
+        guess = self._seen.get((tenant_id, context_id)) or DEFAULT_POLICY
         fetched = (guess.budget if budget is None else budget) - (
             guess.reserve if reserve is None else reserve
         )
         candidates = self.store.window_candidates(tenant_id, context_id, tail_tokens=fetched)
         policy = candidates.policy or self.store.get_context(tenant_id, context_id).policy
-        if len(self._seen) >= MAX_SEEN:
-            self._seen.clear()
-        self._seen[context_id] = policy
+        self._remember(tenant_id, context_id, policy)
         budget = policy.budget if budget is None else budget
         reserve = policy.reserve if reserve is None else reserve
         if budget < 1 or not 0 <= reserve < budget:
@@ -306,6 +331,11 @@ class Engine:
                 tenant_id, context_id, tail_tokens=budget - reserve
             )
         return select_window(candidates, budget=budget, reserve=reserve)
+
+    def _remember(self, tenant_id: str, context_id: str, policy: Policy) -> None:
+        if len(self._seen) >= MAX_SEEN:
+            self._seen.clear()
+        self._seen[tenant_id, context_id] = policy
 
     def _with_relevance(
         self,

@@ -14,6 +14,7 @@ from domain.model import (
     Entry,
     EntryDraft,
     Page,
+    Policy,
     SearchHit,
 )
 from domain.relevance import Relevance
@@ -61,12 +62,16 @@ class ContextStore(Protocol):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        policy: Policy | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n.
 
         Raises EmptyBatch, VersionConflict (carrying the head), IdempotencyKeyReused
         (same key, other fingerprint), ContextNotFound. A key seen with the same
         fingerprint returns the first result with replayed=True and writes nothing.
+        With `policy` (the one the drafts were counted under), a context whose policy
+        is another raises PolicyChanged carrying it and writes nothing; checked after
+        the idempotency key, before expected_version.
         """
         ...
 

@@ -14,7 +14,7 @@ from adapters.memory.log import ContextLog
 from adapters.memory.vectors import unit
 from domain import versioning
 from domain.compaction import CompactionView
-from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput
+from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput, PolicyChanged
 from domain.model import (
     AppendResult,
     Context,
@@ -23,6 +23,7 @@ from domain.model import (
     EntryDraft,
     EntryKind,
     Page,
+    Policy,
     SearchHit,
     entry_from_draft,
 )
@@ -111,6 +112,7 @@ class MemoryStore:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        policy: Policy | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n."""
         if not drafts:
@@ -125,6 +127,8 @@ class MemoryStore:
                     if seen[0] != fingerprint:
                         raise IdempotencyKeyReused(idempotency_key)
                     return attrs.evolve(seen[1], replayed=True)
+            if policy is not None and policy != log.context.policy:
+                raise PolicyChanged(log.context.policy)
             versioning.check_expected_version(expected_version, log.head)
             result = self._write(log, drafts, now=now)
             if idempotency_key is not None and fingerprint is not None:

@@ -55,7 +55,8 @@ ORDER BY created_at, id
 # One statement appends a batch: it checks the idempotency key, bumps the head and the
 # totals under the context's row lock (so concurrent appenders get gapless versions), inserts
 # the batch with its versions and running eligible sums, and records the key. When nothing
-# was written, the 'state' and 'replay' rows tell why. Autocommit makes it atomic.
+# was written, the 'state' and 'replay' rows tell why (a policy other than the one the
+# batch was counted under is one reason). Autocommit makes it atomic.
 APPEND = """
 WITH idem AS (
     SELECT fingerprint, first_version, last_version, head_version, token_count
@@ -74,6 +75,7 @@ ctx AS (
         updated_at = %(now)s
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
       AND (%(expected)s::integer IS NULL OR head_version = %(expected)s::integer)
+      AND (%(policy)s::jsonb IS NULL OR policy::jsonb = %(policy)s::jsonb)
       AND NOT EXISTS (SELECT 1 FROM idem)
     RETURNING head_version - %(n)s AS base, eligible_total - %(eligible)s AS ebase,
               head_version
@@ -105,12 +107,17 @@ record AS (
     FROM ctx WHERE %(key)s::text IS NOT NULL
 )
 SELECT 'appended' AS outcome, base + 1 AS first_version, head_version AS last_version,
-       head_version, %(tokens)s::bigint AS token_count, NULL::text AS fingerprint
+       head_version, %(tokens)s::bigint AS token_count, NULL::text AS fingerprint,
+       NULL::json AS policy, NULL::boolean AS policy_ok
 FROM ctx
 UNION ALL
-SELECT 'replay', first_version, last_version, head_version, token_count, fingerprint FROM idem
+SELECT 'replay', first_version, last_version, head_version, token_count, fingerprint, NULL,
+       NULL
+FROM idem
 UNION ALL
-SELECT 'state', NULL, NULL, head_version, NULL, NULL FROM contexts
+SELECT 'state', NULL, NULL, head_version, NULL, NULL, policy,
+       %(policy)s::jsonb IS NULL OR policy::jsonb = %(policy)s::jsonb
+FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
 

@@ -36,6 +36,7 @@ from domain.errors import (
     ContextNotFound,
     IdempotencyKeyReused,
     InvalidInput,
+    PolicyChanged,
     VersionConflict,
 )
 from domain.model import (
@@ -46,6 +47,7 @@ from domain.model import (
     EntryDraft,
     EntryKind,
     Page,
+    Policy,
     SearchHit,
 )
 from domain.pagination import context_cursor, parse_context_cursor
@@ -162,6 +164,7 @@ class PostgresStore:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        policy: Policy | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n, in one statement."""
         if not drafts:
@@ -176,6 +179,7 @@ class PostgresStore:
             expected=expected_version,
             key=idempotency_key,
             fingerprint=fingerprint,
+            policy=None if policy is None else policy_json(policy),
         )
         for _ in range(_APPEND_ATTEMPTS):
             result = self._try_append(params, expected_version, idempotency_key, fingerprint)
@@ -207,6 +211,8 @@ class PostgresStore:
             if by["replay"]["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused(key or "")
             return _result(cid, by["replay"], replayed=True)
+        if not by["state"]["policy_ok"]:
+            raise PolicyChanged(policy_from_json(by["state"]["policy"]))
         head = by["state"]["head_version"]
         if expected is not None and expected != head:
             raise VersionConflict(expected=expected, current=head)

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import EmptyBatch, IdempotencyKeyReused, VersionConflict, VersionOutOfRange
-from domain.model import ContentPart, EntryDraft, Role, TokenSource, ToolCall
+from domain.errors import (
+    EmptyBatch,
+    IdempotencyKeyReused,
+    PolicyChanged,
+    VersionConflict,
+    VersionOutOfRange,
+)
+from domain.model import (
+    ContentPart,
+    ContextChanges,
+    EntryDraft,
+    Policy,
+    Role,
+    TokenSource,
+    ToolCall,
+)
 from domain.versioning import batch_fingerprint
 from ports.store import ContextStore
 from tests.conftest import FakeClock
@@ -203,3 +217,42 @@ def test_read_versions_returns_existing_versions_in_order(
     got = store.read_versions(tenant, ctx.id, [4, 2, 9, 0, 2])
     assert [e.version for e in got] == [2, 4]
     assert [e.content for e in got] == ["m2", "m4"]
+
+
+def test_an_append_counted_under_another_policy_is_refused_and_writes_nothing(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock, policy=Policy(encoding="o200k_base"))
+    done = store.append(
+        tenant, ctx.id, [draft("a")], now=clock.now(), policy=Policy(encoding="o200k_base")
+    )
+    assert done.head_version == 1
+    changed = Policy(budget=500, enabled=True)
+    store.update_context(tenant, ctx.id, ContextChanges(policy=changed), now=clock.now())
+    # Checked before expected_version: the batch must be counted again first.
+    for expected in (None, 1, 7):
+        with pytest.raises(PolicyChanged) as err:
+            store.append(
+                tenant,
+                ctx.id,
+                [draft("b")],
+                now=clock.now(),
+                expected_version=expected,
+                policy=Policy(encoding="o200k_base"),
+            )
+        assert err.value.policy == changed
+    assert store.get_context(tenant, ctx.id).head_version == 1
+    again = store.append(tenant, ctx.id, [draft("b")], now=clock.now(), policy=changed)
+    assert again.head_version == 2
+
+
+def test_a_replay_answers_before_the_policy_check(
+    store: ContextStore, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    first = store.append(tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k")
+    store.update_context(tenant, ctx.id, ContextChanges(policy=Policy(budget=99)), now=clock.now())
+    replay = store.append(
+        tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k", policy=Policy()
+    )
+    assert replay.replayed and replay.head_version == first.head_version == 1

@@ -117,6 +117,27 @@ def test_windows_follow_a_policy_changed_by_another_engine(engine: Engine) -> No
         assert engine.window(TENANT, ctx.id, budget=200).tokens == 200 - policy.reserve
 
 
+def test_appends_count_and_compact_under_a_policy_changed_by_another_engine(
+    engine: Engine, counter: OfflineTokenCounter
+) -> None:
+    other = attrs.evolve(engine)
+    ctx = engine.create_context(TENANT)
+    text = "東京タワーの夜景はとても綺麗です。"  # 23 tokens in cl100k_base, 15 in o200k_base
+    engine.append(TENANT, ctx.id, [Message(role="user", content=text)])
+    compacting = Policy(encoding="o200k_base", enabled=True, budget=100, keep_recent=1)
+    other.update_context(TENANT, ctx.id, ContextChanges(policy=compacting))
+    engine.append(TENANT, ctx.id, _say(12, tokens=10))
+    (second,) = engine.entries(TENANT, ctx.id, after=1, limit=1).items
+    assert second.token_count == 10
+    done = engine.append(TENANT, ctx.id, [Message(role="user", content=text)])
+    (last,) = engine.entries(TENANT, ctx.id, after=done.last_version - 1, limit=1).items
+    assert (
+        last.token_count == counter.count([text], encoding="o200k_base")[0].tokens + FRAMING_TOKENS
+    )
+    kinds = [e.kind for e in engine.state_at(TENANT, ctx.id, done.last_version)]
+    assert EntryKind.SUMMARY in kinds
+
+
 def test_state_at_reads_every_page(engine: Engine) -> None:
     ctx = engine.create_context(TENANT)
     for _ in range(3):
