@@ -54,9 +54,11 @@ ORDER BY created_at, id
 
 # One statement appends a batch: it checks the idempotency key, bumps the head and the
 # totals under the context's row lock (so concurrent appenders get gapless versions), inserts
-# the batch with its versions and running eligible sums, and records the key. When nothing
-# was written, the 'state' and 'replay' rows tell why (a policy other than the one the
-# batch was counted under is one reason). Autocommit makes it atomic.
+# the batch with its versions and running eligible sums, and records the key. The rows come
+# as one JSON array (one parameter costs far less to send than an array per column);
+# embeddings travel apart, as vectors. When nothing was written, the 'state' and 'replay'
+# rows tell why (a policy other than the one the batch was counted under is one reason).
+# Autocommit makes it atomic.
 APPEND = """
 WITH idem AS (
     SELECT fingerprint, first_version, last_version, head_version, token_count
@@ -88,16 +90,13 @@ ins AS (
     SELECT %(tenant)s, %(id)s, ctx.base + r.ord, r.kind, r.role, r.content::json, r.name,
            r.tool_calls::json, r.tool_call_id, r.metadata::json, r.token_count,
            r.token_source, r.pinned, r.is_pin, ctx.ebase + r.ebefore, r.covers_first,
-           r.covers_last, r.embedding, to_tsvector('simple', r.search), %(now)s
-    FROM ctx, unnest(
-        %(kinds)s::text[], %(roles)s::text[], %(contents)s::text[], %(names)s::text[],
-        %(tool_calls)s::text[], %(tool_call_ids)s::text[], %(metadatas)s::text[],
-        %(token_counts)s::integer[], %(token_sources)s::text[], %(pinned)s::boolean[],
-        %(is_pin)s::boolean[], %(ebefore)s::bigint[], %(covers_first)s::integer[],
-        %(covers_last)s::integer[], %(embeddings)s::vector[], %(searches)s::text[]
-    ) WITH ORDINALITY AS r(kind, role, content, name, tool_calls, tool_call_id, metadata,
-                           token_count, token_source, pinned, is_pin, ebefore, covers_first,
-                           covers_last, embedding, search, ord)
+           r.covers_last, (%(embeddings)s::vector[])[r.ord], to_tsvector('simple', r.search),
+           %(now)s
+    FROM ctx, json_to_recordset(%(rows)s::json) AS r(
+        ord integer, kind text, role text, content text, name text, tool_calls text,
+        tool_call_id text, metadata text, token_count integer, token_source text,
+        pinned boolean, is_pin boolean, ebefore bigint, covers_first integer,
+        covers_last integer, search text)
 ),
 record AS (
     INSERT INTO idempotency_keys (tenant_id, context_id, key, fingerprint, first_version,

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
@@ -57,6 +58,7 @@ from domain.window import WindowCandidates
 # A racing writer can make the first attempt inconclusive; a few retries always settle it.
 _APPEND_ATTEMPTS = 5
 _WORD = re.compile(r"\w+")
+_encode_rows = msgspec.json.Encoder().encode
 # HNSW candidate list for similarity search: higher finds more true neighbours, slower.
 # A tenant filter keeps only its share of each candidate list, so the default is well
 # above pgvector's 40: at 100k x 1536 with a 20 % tenant, recall@10 went 0.90 / 0.975 /
@@ -461,38 +463,50 @@ class PostgresStore:
 
 
 def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
-    """Column arrays for unnest, the batch's totals, and where its newest summary sits."""
-    ebefore, running = [], 0
+    """The batch's rows as JSON, its embeddings, totals, and where its newest summary sits."""
+    rows, running = [], 0
     summary_at = summary_through = None
     for i, d in enumerate(drafts, start=1):
-        ebefore.append(running)
+        rows.append(
+            {
+                "ord": i,
+                "kind": d.kind.value,
+                "role": d.role.value,
+                "content": content_json(d.content),
+                "name": d.name,
+                "tool_calls": tool_calls_json(d),
+                "tool_call_id": d.tool_call_id,
+                "metadata": to_json(dict(d.metadata)),
+                "token_count": d.token_count,
+                "token_source": d.token_source.value,
+                "pinned": d.pinned,
+                "is_pin": d.is_pin,
+                "ebefore": running,
+                "covers_first": d.covers.first if d.covers else None,
+                "covers_last": d.covers.last if d.covers else None,
+                "search": search_text(d),
+            }
+        )
         if is_eligible(d):
             running += d.token_count
         if d.kind is EntryKind.SUMMARY:
             summary_at = i
             summary_through = d.covers.last if d.covers is not None else 0
+    try:
+        encoded = _encode_rows(rows).decode()
+    except UnicodeEncodeError:
+        raise InvalidInput("not storable in PostgreSQL: a lone surrogate in the text") from None
+    embedded = any(d.embedding is not None for d in drafts)
     return {
         "n": len(drafts),
         "tokens": sum(d.token_count for d in drafts),
         "eligible": running,
         "summary_at": summary_at,
         "summary_through": summary_through,
-        "kinds": [d.kind.value for d in drafts],
-        "roles": [d.role.value for d in drafts],
-        "contents": [content_json(d.content) for d in drafts],
-        "names": [d.name for d in drafts],
-        "tool_calls": [tool_calls_json(d) for d in drafts],
-        "tool_call_ids": [d.tool_call_id for d in drafts],
-        "metadatas": [to_json(dict(d.metadata)) for d in drafts],
-        "token_counts": [d.token_count for d in drafts],
-        "token_sources": [d.token_source.value for d in drafts],
-        "pinned": [d.pinned for d in drafts],
-        "is_pin": [d.is_pin for d in drafts],
-        "ebefore": ebefore,
-        "covers_first": [d.covers.first if d.covers else None for d in drafts],
-        "covers_last": [d.covers.last if d.covers else None for d in drafts],
-        "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts],
-        "searches": [search_text(d) for d in drafts],
+        "rows": encoded,
+        "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts]
+        if embedded
+        else None,
     }
 
 
