@@ -102,7 +102,9 @@ class Engine:
             created_at=now,
             updated_at=now,
         )
-        return self.store.create_context(context)
+        created = self.store.create_context(context)
+        self._remember(tenant_id, created.id, created.policy)
+        return created
 
     def get_context(self, tenant_id: str, context_id: str) -> Context:
         """The context with its head and totals."""
@@ -119,7 +121,9 @@ class Engine:
         self, tenant_id: str, context_id: str, changes: ContextChanges
     ) -> Context:
         """Rename, or replace metadata or policy."""
-        return self.store.update_context(tenant_id, context_id, changes, now=self.clock.now())
+        updated = self.store.update_context(tenant_id, context_id, changes, now=self.clock.now())
+        self._remember(tenant_id, context_id, updated.policy)
+        return updated
 
     def delete_context(self, tenant_id: str, context_id: str) -> None:
         """Soft delete: history is kept but the context answers as missing."""
