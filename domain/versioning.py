@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from domain.errors import EmptyBatch, VersionConflict, VersionOutOfRange
-from domain.model import EntryDraft
+from domain.model import EntryDraft, Message
 
 
 def check_expected_version(expected: int | None, head: int) -> None:
@@ -44,7 +44,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def batch_fingerprint(drafts: Sequence[EntryDraft]) -> str:
-    """A stable digest of an append's payload: a reused idempotency key must match it."""
+def batch_fingerprint(drafts: Sequence[Message | EntryDraft]) -> str:
+    """A stable digest of an append's payload: a reused idempotency key must match it.
+
+    The engine digests what the client sent (messages), so a retry stays a retry even if
+    the server would now count or embed it differently.
+    """
     canonical = json.dumps([_plain(d) for d in drafts], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()

@@ -153,6 +153,7 @@ class Engine:
         seen = self._seen.get((tenant_id, context_id))
         policy = seen or self.store.get_context(tenant_id, context_id).policy
         counted: dict[str, list[EntryDraft]] = {}
+        fingerprint = versioning.batch_fingerprint(messages) if idempotency_key else None
         for attempt in range(APPEND_TRIES):
             last = attempt == APPEND_TRIES - 1
             if last:
@@ -168,7 +169,7 @@ class Engine:
                     now=self.clock.now(),
                     expected_version=expected_version,
                     idempotency_key=idempotency_key,
-                    fingerprint=versioning.batch_fingerprint(drafts) if idempotency_key else None,
+                    fingerprint=fingerprint,
                     policy=None if last else policy,
                 )
                 break

@@ -75,6 +75,19 @@ def test_idempotent_retry_through_the_engine(engine: Engine) -> None:
     assert engine.get_context(TENANT, ctx.id).head_version == 2
 
 
+def test_a_retry_stays_a_retry_when_the_server_would_count_it_differently(
+    engine: Engine,
+) -> None:
+    # The key guards what the client sent, not the token counts the server derived.
+    ctx = engine.create_context(TENANT)
+    batch = [Message(role="user", content="東京タワーの夜景はとても綺麗です。")]
+    first = engine.append(TENANT, ctx.id, batch, idempotency_key="k1")
+    engine.update_context(TENANT, ctx.id, ContextChanges(policy=Policy(encoding="o200k_base")))
+    again = engine.append(TENANT, ctx.id, batch, idempotency_key="k1")
+    assert again.replayed and again.first_version == first.first_version
+    assert engine.get_context(TENANT, ctx.id).head_version == 1
+
+
 def test_embeddings_must_match_the_deployment_dimension(engine: Engine) -> None:
     ctx = engine.create_context(TENANT)
     with pytest.raises(DimensionMismatch):
