@@ -33,6 +33,11 @@ def emit(
     print(json.dumps(line), flush=True)
 
 
+def size_label(size: int) -> str:
+    """1000 -> "1k", 1_000_000 -> "1M": the suffix of a bench name."""
+    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+
+
 def p50_ms(fn: Callable[[], object], *, repeat: int, warmup: int = 5) -> float:
     """Median wall time of `fn` in milliseconds."""
     for _ in range(warmup):

@@ -16,7 +16,7 @@ from adapters.postgres.store import PostgresStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
-from bench._common import emit, log, p50_ms
+from bench._common import emit, log, p50_ms, size_label
 from bench._postgres import fresh_database, open_store
 from entrypoints.engine import Engine
 
@@ -87,17 +87,13 @@ def main() -> None:
             if baseline is None:
                 baseline = value
             emit(
-                f"window.postgres.p50.{_label(size)}",
+                f"window.postgres.p50.{size_label(size)}",
                 size,
                 value,
                 "ms",
                 baseline="window.postgres.p50.1k",
                 baseline_value=baseline,
             )
-
-
-def _label(size: int) -> str:
-    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
 
 
 if __name__ == "__main__":
