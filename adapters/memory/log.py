@@ -9,14 +9,7 @@ import attrs
 from adapters.memory.lexical import LexicalIndex
 from adapters.memory.vectors import VectorLog
 from domain.model import AppendResult, Context, Entry
-
-
-def lexical_text(entry: Entry) -> str:
-    """What lexical search reads: the entry's text plus its tool calls' names and arguments."""
-    parts = [entry.text]
-    for call in entry.tool_calls:
-        parts.extend((call.name, call.arguments))
-    return "\n".join(parts)
+from domain.tokens import message_text
 
 
 @attrs.define(kw_only=True)
@@ -63,7 +56,7 @@ class ContextLog:
         else:
             self.eligible_versions.append(entry.version)
             self.eligible_sums.append(self.eligible_sums[-1] + entry.token_count)
-            self.lexical.add(entry.version, lexical_text(entry))
+            self.lexical.add(entry.version, message_text(entry))
         if entry.embedding is not None:
             self.vectors.add(entry.version, entry.embedding, eligible=eligible)
 

@@ -168,17 +168,6 @@ def tool_calls_json(draft: EntryDraft) -> str | None:
     return to_json(calls)
 
 
-def search_text(draft: EntryDraft) -> str:
-    """What lexical search reads: the entry's text plus its tool calls' names and arguments."""
-    if isinstance(draft.content, str):
-        parts = [draft.content]
-    else:
-        parts = [p.text for p in draft.content if p.text]
-    for call in draft.tool_calls:
-        parts.extend((call.name, call.arguments))
-    return "\n".join(parts)
-
-
 def is_eligible(draft: EntryDraft) -> bool:
     """Eligible for the window's tail: a message that is not a pin."""
     return draft.kind is EntryKind.MESSAGE and not draft.is_pin

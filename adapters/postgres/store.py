@@ -26,7 +26,6 @@ from adapters.postgres.rows import (
     is_eligible,
     policy_from_json,
     policy_json,
-    search_text,
     to_json,
     tool_calls_json,
     vector_param,
@@ -53,6 +52,7 @@ from domain.model import (
 )
 from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
+from domain.tokens import message_text
 from domain.window import WindowCandidates
 
 # A racing writer can make the first attempt inconclusive; a few retries always settle it.
@@ -484,7 +484,7 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
                 "ebefore": running,
                 "covers_first": d.covers.first if d.covers else None,
                 "covers_last": d.covers.last if d.covers else None,
-                "search": search_text(d),
+                "search": message_text(d),
             }
         )
         if is_eligible(d):
