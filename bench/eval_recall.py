@@ -38,7 +38,7 @@ from domain.model import Entry, Message, Role
 from domain.tokens import message_text
 from domain.window import Reason, Window
 from entrypoints.engine import Engine
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 
 SEED = 20_261_126
 CONVERSATIONS = 40

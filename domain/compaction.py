@@ -8,8 +8,17 @@ from typing import Any
 
 import attrs
 
-from domain.errors import NothingToCompact
-from domain.model import Entry, EntryDraft, EntryKind, Policy, Role, TokenSource, VersionRange
+from domain.errors import InvalidInput, NothingToCompact
+from domain.model import (
+    AppendResult,
+    Entry,
+    EntryDraft,
+    EntryKind,
+    Policy,
+    Role,
+    TokenSource,
+    VersionRange,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -35,6 +44,20 @@ class CompactionPlan:
     tokens_replaced: int
     policy: Policy
     at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class CompactionResult:
+    """A compaction that happened: the summary's version and its figures."""
+
+    append: AppendResult
+    summary: EntryDraft
+
+
+def check_summary(draft: EntryDraft) -> None:
+    """A compaction records a summary entry that says which versions it covers."""
+    if draft.kind is not EntryKind.SUMMARY or draft.covers is None:
+        raise InvalidInput("a compaction records a summary entry with its covered range")
 
 
 def due(view: CompactionView, policy: Policy) -> bool:

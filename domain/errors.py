@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the model imports these errors
-    from domain.model import Policy
-
 
 class KataError(Exception):
     """Base class of every error the domain raises."""
@@ -48,19 +43,6 @@ class VersionConflict(KataError):
         super().__init__(f"expected version {expected}, but the head is {current}")
         self.expected = expected
         self.current = current
-
-
-class PolicyChanged(KataError):
-    """An append assumed a policy the context no longer has: nothing was written.
-
-    Between the store and the engine only: the engine counts again with `policy`.
-    """
-
-    title = "Policy changed"
-
-    def __init__(self, policy: Policy) -> None:
-        super().__init__("the context's policy changed; count again with the current one")
-        self.policy = policy
 
 
 class IdempotencyKeyReused(KataError):

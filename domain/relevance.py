@@ -213,3 +213,31 @@ def _recent_fill(older: Sequence[Entry], taken: set[int], room: int) -> list[Ent
             used += entry.token_count
         start -= 1
     return [e for e in older[start:] if e.version not in taken]
+
+
+# How deep each ranking goes: as many entries as the relevant share could hold at
+# RELEVANT_ENTRY_TOKENS each, within bounds (bench/eval_recall.py: a fixed 40 lost a
+# tenth of the evidence at 8k tokens that this depth keeps).
+RELEVANT_ENTRY_TOKENS = 20
+RELEVANT_K_MIN = 20
+RELEVANT_K_MAX = 200
+# How far from a relevant entry its tool call or results are looked for (results follow
+# their call; a group spread wider than this is left out rather than split).
+TOOL_REACH = 8
+
+
+def relevant_depth(available: int, share: float) -> int:
+    """How many entries each ranking returns for a window of `available` tokens."""
+    fits = int(available * share) // RELEVANT_ENTRY_TOKENS
+    return max(RELEVANT_K_MIN, min(RELEVANT_K_MAX, fits))
+
+
+def versions_around(entries: Sequence[Entry], neighbours: int) -> set[int]:
+    """Versions whose entries may have to travel with `entries`: neighbours, and for
+    entries in a tool-call group, the versions within TOOL_REACH of them."""
+    wanted: set[int] = set()
+    for e in entries:
+        reach = TOOL_REACH if e.role is Role.TOOL or e.tool_calls else 0
+        span = max(reach, neighbours)
+        wanted.update(range(e.version - span, e.version + span + 1))
+    return wanted

@@ -21,9 +21,14 @@ def check_expected_version(expected: int | None, head: int) -> None:
 
 def versions_after(head: int, count: int) -> range:
     """The versions an append of `count` entries onto `head` receives: head+1..head+count."""
+    check_batch_size(count)
+    return range(head + 1, head + count + 1)
+
+
+def check_batch_size(count: int) -> None:
+    """An append carries at least one entry."""
     if count < 1:
         raise EmptyBatch()
-    return range(head + 1, head + count + 1)
 
 
 def check_version(version: int, head: int) -> None:
@@ -52,3 +57,18 @@ def batch_fingerprint(drafts: Sequence[Message | EntryDraft]) -> str:
     """
     canonical = json.dumps([_plain(d) for d in drafts], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def key_fingerprint(
+    idempotency_key: str | None, fingerprint: str | None, drafts: Sequence[EntryDraft]
+) -> str | None:
+    """The fingerprint an idempotency key is stored with: the caller's digest of what the
+    client sent (the engine's), else one of the drafts; None without a key."""
+    if idempotency_key is None:
+        return None
+    return fingerprint if fingerprint is not None else batch_fingerprint(drafts)
+
+
+def fork_name(parent_name: str, version: int) -> str:
+    """The default name of a fork: the parent's, with the version it starts from."""
+    return f"{parent_name} (fork at {version})".strip()

@@ -129,12 +129,17 @@ def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0
     return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
 
 
+def check_budget(budget: int, reserve: int) -> None:
+    """A window needs a budget of at least 1 and a reserve that leaves room in it."""
+    if budget < 1 or not 0 <= reserve < budget:
+        raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
+
+
 def window_head(
     candidates: WindowCandidates, *, budget: int, reserve: int
 ) -> tuple[list[WindowEntry], int]:
     """The pins (which must fit) and the summary (when it fits), with the tokens they use."""
-    if budget < 1 or not 0 <= reserve < budget:
-        raise InvalidInput("budget must be at least 1 and reserve within 0..budget-1")
+    check_budget(budget, reserve)
     available = budget - reserve
     pin_tokens = sum(e.token_count for e in candidates.pins)
     if pin_tokens > available:

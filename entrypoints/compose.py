@@ -6,9 +6,9 @@ from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
 from entrypoints.engine import Engine
+from entrypoints.engine import Store as ContextStore
 from entrypoints.settings import Settings
 from ports.embedder import Embedder
-from ports.store import ContextStore
 
 
 def build_engine(

@@ -8,6 +8,7 @@ import attrs
 
 from adapters.memory.lexical import LexicalIndex
 from adapters.memory.vectors import VectorLog
+from domain import history
 from domain.model import AppendResult, Context, Entry
 from domain.tokens import message_text
 
@@ -40,23 +41,21 @@ class ContextLog:
     @property
     def compacted_through(self) -> int:
         """The last version the newest summary covers (0 without one)."""
-        if self.summary is None or self.summary.covers is None:
-            return 0
-        return self.summary.covers.last
+        return history.compacted_through(self.summary)
 
     def add(self, entry: Entry) -> None:
         """Append one entry and index it."""
         self.entries.append(entry)
-        eligible = not entry.is_pin and not entry.is_summary
-        if entry.is_pin:
-            self.pins.append(entry)
-            self.pin_tokens += entry.token_count
-        elif entry.is_summary:
-            self.summary = entry
-        else:
+        eligible = history.is_eligible(entry)
+        if eligible:
             self.eligible_versions.append(entry.version)
             self.eligible_sums.append(self.eligible_sums[-1] + entry.token_count)
             self.lexical.add(entry.version, message_text(entry))
+        elif entry.is_summary:
+            self.summary = entry
+        else:
+            self.pins.append(entry)
+            self.pin_tokens += entry.token_count
         if entry.embedding is not None:
             self.vectors.add(entry.version, entry.embedding, eligible=eligible)
 
@@ -66,9 +65,10 @@ class ContextLog:
 
     def active_tokens(self) -> int:
         """Pins + newest summary + eligible entries after its range."""
-        summary = self.summary.token_count if self.summary is not None else 0
         active = self.eligible_sums[-1] - self.eligible_sums[self.first_active()]
-        return self.pin_tokens + summary + active
+        return history.active_tokens(
+            pin_tokens=self.pin_tokens, summary=self.summary, eligible_tokens=active
+        )
 
     def tail(self, tail_tokens: int) -> tuple[Entry, ...]:
         """The newest eligible active entries whose suffix sum fits `tail_tokens`."""

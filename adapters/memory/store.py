@@ -12,16 +12,15 @@ import numpy as np
 
 from adapters.memory.log import ContextLog
 from adapters.memory.vectors import unit
-from domain import versioning
+from domain import compaction, history, versioning
 from domain.compaction import CompactionView
-from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput, PolicyChanged
+from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput
 from domain.model import (
     AppendResult,
     Context,
     ContextChanges,
     Entry,
     EntryDraft,
-    EntryKind,
     Page,
     Policy,
     SearchHit,
@@ -30,6 +29,7 @@ from domain.model import (
 from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
+from ports.version_log import PolicyChanged
 
 
 class MemoryStore:
@@ -112,13 +112,11 @@ class MemoryStore:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
-        policy: Policy | None = None,
+        counted_under: Policy | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n."""
-        if not drafts:
-            versioning.versions_after(0, 0)
-        if idempotency_key is not None and fingerprint is None:
-            fingerprint = versioning.batch_fingerprint(drafts)
+        versioning.check_batch_size(len(drafts))
+        fingerprint = versioning.key_fingerprint(idempotency_key, fingerprint, drafts)
         with self._lock:
             log = self._live(tenant_id, context_id)
             if idempotency_key is not None:
@@ -127,7 +125,7 @@ class MemoryStore:
                     if seen[0] != fingerprint:
                         raise IdempotencyKeyReused(idempotency_key)
                     return attrs.evolve(seen[1], replayed=True)
-            if policy is not None and policy != log.context.policy:
+            if counted_under is not None and counted_under != log.context.policy:
                 raise PolicyChanged(log.context.policy)
             versioning.check_expected_version(expected_version, log.head)
             result = self._write(log, drafts, now=now)
@@ -221,8 +219,7 @@ class MemoryStore:
         now: datetime,
     ) -> AppendResult:
         """Append the summary version; compacted_through follows its covered range."""
-        if summary.kind is not EntryKind.SUMMARY or summary.covers is None:
-            raise InvalidInput("a compaction records a summary entry with its covered range")
+        compaction.check_summary(summary)
         with self._lock:
             log = self._live(tenant_id, context_id)
             versioning.check_expected_version(expected_version, log.head)
@@ -244,6 +241,8 @@ class MemoryStore:
             versioning.check_version(version, parent.head)
             if new_id in self._logs:
                 raise InvalidInput(f"context id {new_id!r} already exists")
+            shared = parent.entries[:version]
+            state = history.state_at(shared)
             child = ContextLog(
                 context=attrs.evolve(
                     parent.context,
@@ -251,25 +250,17 @@ class MemoryStore:
                     name=name,
                     parent_id=context_id,
                     fork_version=version,
-                    head_version=0,
-                    token_total=0,
-                    compacted_through=0,
+                    head_version=version,
+                    token_total=state.token_total,
+                    compacted_through=state.compacted_through,
                     created_at=now,
                     updated_at=now,
                     deleted_at=None,
                 )
             )
             # Entries are immutable, so the copy shares them; the indexes are rebuilt.
-            token_total = 0
-            for entry in parent.entries[:version]:
+            for entry in shared:
                 child.add(entry)
-                token_total += entry.token_count
-            child.context = attrs.evolve(
-                child.context,
-                head_version=version,
-                token_total=token_total,
-                compacted_through=child.compacted_through,
-            )
             self._logs[new_id] = child
             self._by_tenant.setdefault(tenant_id, []).append(new_id)
             self._children.setdefault(context_id, []).append(new_id)

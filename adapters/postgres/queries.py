@@ -6,6 +6,7 @@ from __future__ import annotations
 from adapters.postgres.rows import CONTEXT_COLUMNS, ENTRY_COLUMNS
 
 _V_ENTRY = ", ".join(f"v.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
+# domain.history.is_eligible, restated (is_pin is stored as EntryDraft.is_pin computes it).
 _ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
 
 CREATE_CONTEXT = f"""
@@ -290,7 +291,8 @@ ORDER BY top.score DESC, top.version DESC
 
 
 # A fork copies rows inside the database: nothing travels through Python. The child's
-# totals and compaction state are those of the parent at version N.
+# totals and compaction state are those of the parent at version N: domain.history.state_at
+# restated over the stored running sums (the contract suite holds the two together).
 FORK = f"""
 WITH parent AS (
     SELECT id, metadata, policy FROM contexts

@@ -168,11 +168,6 @@ def tool_calls_json(draft: EntryDraft) -> str | None:
     return to_json(calls)
 
 
-def is_eligible(draft: EntryDraft) -> bool:
-    """Eligible for the window's tail: a message that is not a pin."""
-    return draft.kind is EntryKind.MESSAGE and not draft.is_pin
-
-
 def vector_param(vector: Sequence[float]) -> Vector:
     """An embedding as a query parameter; non-finite numbers cannot be stored."""
     values = [float(x) for x in vector]

@@ -23,20 +23,18 @@ from adapters.postgres.rows import (
     content_json,
     context_from_row,
     entry_from_row,
-    is_eligible,
     policy_from_json,
     policy_json,
     to_json,
     tool_calls_json,
     vector_param,
 )
-from domain import versioning
+from domain import compaction, history, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
     ContextNotFound,
     IdempotencyKeyReused,
     InvalidInput,
-    PolicyChanged,
     VersionConflict,
 )
 from domain.model import (
@@ -54,6 +52,7 @@ from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
 from domain.tokens import message_text
 from domain.window import WindowCandidates
+from ports.version_log import PolicyChanged
 
 # A racing writer can make the first attempt inconclusive; a few retries always settle it.
 _APPEND_ATTEMPTS = 5
@@ -166,13 +165,11 @@ class PostgresStore:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
-        policy: Policy | None = None,
+        counted_under: Policy | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n, in one statement."""
-        if not drafts:
-            versioning.versions_after(0, 0)
-        if idempotency_key is not None and fingerprint is None:
-            fingerprint = versioning.batch_fingerprint(drafts)
+        versioning.check_batch_size(len(drafts))
+        fingerprint = versioning.key_fingerprint(idempotency_key, fingerprint, drafts)
         params = _append_params(drafts)
         params.update(
             tenant=tenant_id,
@@ -181,7 +178,7 @@ class PostgresStore:
             expected=expected_version,
             key=idempotency_key,
             fingerprint=fingerprint,
-            policy=None if policy is None else policy_json(policy),
+            policy=None if counted_under is None else policy_json(counted_under),
         )
         for _ in range(_APPEND_ATTEMPTS):
             result = self._try_append(params, expected_version, idempotency_key, fingerprint)
@@ -325,9 +322,11 @@ class PostgresStore:
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:
         """The eligible active entries (after the newest summary) and the active tokens."""
         candidates = self.window_candidates(tenant_id, context_id, tail_tokens=_ALL_TOKENS)
-        active = sum(e.token_count for e in (*candidates.pins, *candidates.tail))
-        if candidates.summary is not None:
-            active += candidates.summary.token_count
+        active = history.active_tokens(
+            pin_tokens=sum(e.token_count for e in candidates.pins),
+            summary=candidates.summary,
+            eligible_tokens=sum(e.token_count for e in candidates.tail),
+        )
         return CompactionView(
             head_version=candidates.head_version,
             compacted_through=candidates.compacted_through,
@@ -346,8 +345,7 @@ class PostgresStore:
         now: datetime,
     ) -> AppendResult:
         """Append the summary version; compacted_through follows its covered range."""
-        if summary.kind is not EntryKind.SUMMARY or summary.covers is None:
-            raise InvalidInput("a compaction records a summary entry with its covered range")
+        compaction.check_summary(summary)
         return self.append(
             tenant_id, context_id, [summary], now=now, expected_version=expected_version
         )
@@ -487,7 +485,7 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
                 "search": message_text(d),
             }
         )
-        if is_eligible(d):
+        if history.is_eligible(d):
             running += d.token_count
         if d.kind is EntryKind.SUMMARY:
             summary_at = i

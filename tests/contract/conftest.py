@@ -8,8 +8,8 @@ import pytest
 
 from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
+from entrypoints.engine import Store as ContextStore
 from ports.keys import ApiKeyStore
-from ports.store import ContextStore
 
 
 @pytest.fixture(params=["memory", "postgres"])

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import Context, EntryDraft, EntryKind, Policy, Role, ToolCall, VersionRange
+from entrypoints.engine import Store as ContextStore
 from ports.clock import Clock
-from ports.store import ContextStore
 
 # The deployment's embedding dimension; values used below are exact in float32 (pgvector).
 DIM = 1536

@@ -7,7 +7,6 @@ import pytest
 from domain.errors import (
     EmptyBatch,
     IdempotencyKeyReused,
-    PolicyChanged,
     VersionConflict,
     VersionOutOfRange,
 )
@@ -21,7 +20,8 @@ from domain.model import (
     ToolCall,
 )
 from domain.versioning import batch_fingerprint
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
+from ports.version_log import PolicyChanged
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, vec
 
@@ -224,7 +224,7 @@ def test_an_append_counted_under_another_policy_is_refused_and_writes_nothing(
 ) -> None:
     ctx = make_context(store, tenant, clock, policy=Policy(encoding="o200k_base"))
     done = store.append(
-        tenant, ctx.id, [draft("a")], now=clock.now(), policy=Policy(encoding="o200k_base")
+        tenant, ctx.id, [draft("a")], now=clock.now(), counted_under=Policy(encoding="o200k_base")
     )
     assert done.head_version == 1
     changed = Policy(budget=500, enabled=True)
@@ -238,11 +238,11 @@ def test_an_append_counted_under_another_policy_is_refused_and_writes_nothing(
                 [draft("b")],
                 now=clock.now(),
                 expected_version=expected,
-                policy=Policy(encoding="o200k_base"),
+                counted_under=Policy(encoding="o200k_base"),
             )
         assert err.value.policy == changed
     assert store.get_context(tenant, ctx.id).head_version == 1
-    again = store.append(tenant, ctx.id, [draft("b")], now=clock.now(), policy=changed)
+    again = store.append(tenant, ctx.id, [draft("b")], now=clock.now(), counted_under=changed)
     assert again.head_version == 2
 
 
@@ -253,6 +253,6 @@ def test_a_replay_answers_before_the_policy_check(
     first = store.append(tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k")
     store.update_context(tenant, ctx.id, ContextChanges(policy=Policy(budget=99)), now=clock.now())
     replay = store.append(
-        tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k", policy=Policy()
+        tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k", counted_under=Policy()
     )
     assert replay.replayed and replay.head_version == first.head_version == 1

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 
 from domain.errors import VersionConflict
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context
 

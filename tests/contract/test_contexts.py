@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import ContextNotFound, InvalidInput
 from domain.model import ContextChanges, Policy
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, new_id
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from domain.errors import ContextNotFound, VersionOutOfRange
 from domain.model import Role
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, new_id, summary, vec
 

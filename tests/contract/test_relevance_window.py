@@ -22,7 +22,7 @@ from domain.errors import DimensionMismatch, InvalidInput
 from domain.model import Message, Policy, Role, ToolCall
 from domain.window import Reason, Window
 from entrypoints.engine import Engine
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import DIM, vec
 

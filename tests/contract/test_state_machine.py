@@ -22,7 +22,7 @@ from hypothesis.stateful import (
 from domain.errors import ContextNotFound, IdempotencyKeyReused, VersionConflict, VersionOutOfRange
 from domain.model import Entry, EntryDraft, EntryKind, Role
 from domain.versioning import batch_fingerprint
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, summary
 

@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import VersionConflict
 from domain.model import ContextChanges, EntryKind, Policy, Role, VersionRange
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, summary
 

@@ -13,7 +13,7 @@ from domain.errors import InvalidInput
 from domain.model import Message, Role, ToolCall
 from domain.window import Reason
 from entrypoints.engine import Engine
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.conftest import FakeClock
 from tests.postgres_fixtures import StoreFactory
 

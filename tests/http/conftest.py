@@ -15,11 +15,11 @@ from adapters.memory.store import MemoryStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.tokens import OfflineTokenCounter
 from entrypoints.engine import Engine
+from entrypoints.engine import Store as ContextStore
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
 from entrypoints.settings import Settings
 from ports.keys import ApiKeyStore
-from ports.store import ContextStore
 
 DIMENSION = 3
 # No key cache: revocation is checked at once (tests/http/test_auth.py covers the cache).

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from adapters.memory.store import MemoryStore
 from adapters.postgres.store import PostgresStore
 from domain.model import ContentPart, Context, EntryDraft, Role, ToolCall
+from entrypoints.engine import Store as ContextStore
 from migrations import DEFAULT_DIMENSION
-from ports.store import ContextStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TEXT = st.text(

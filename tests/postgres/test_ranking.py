@@ -15,7 +15,7 @@ from adapters.memory.store import MemoryStore
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
 from domain.model import Context, EntryDraft, EntryKind, Role, VersionRange
-from ports.store import ContextStore
+from entrypoints.engine import Store as ContextStore
 from tests.postgres.conftest import Loader, explain
 from tests.postgres_fixtures import StoreFactory
 

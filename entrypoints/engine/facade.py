@@ -1,0 +1,189 @@
+"""The Engine: one object over the use cases, so callers need not wire each one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from domain.compaction import CompactionResult
+from domain.model import (
+    AppendResult,
+    Context,
+    ContextChanges,
+    Entry,
+    Message,
+    Page,
+    Policy,
+    SearchHit,
+)
+from domain.window import Window
+from entrypoints.engine import append, compaction, contexts, forks, history, search, window
+from entrypoints.engine.drafting import Drafter
+from entrypoints.engine.policy_guess import PolicyGuess
+from entrypoints.engine.store import Store
+from ports.clock import Clock, IdGenerator
+from ports.embedder import Embedder
+from ports.summarizer import Summarizer
+from ports.tokens import TokenCounter
+
+
+@attrs.define(kw_only=True)
+class Engine:
+    """Kata Context's use cases. Sync by design: see the README's design notes."""
+
+    store: Store
+    tokens: TokenCounter
+    summarizer: Summarizer
+    clock: Clock
+    ids: IdGenerator
+    embedder: Embedder | None = None
+    dimension: int = 1536
+    _drafter: Drafter = attrs.field(init=False, repr=False, eq=False)
+    _guess: PolicyGuess = attrs.field(factory=PolicyGuess, init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._drafter = Drafter(
+            tokens=self.tokens, embedder=self.embedder, dimension=self.dimension
+        )
+
+    # -- contexts ---------------------------------------------------------------
+
+    def create_context(
+        self,
+        tenant_id: str,
+        *,
+        name: str = "",
+        metadata: dict[str, Any] | None = None,
+        policy: Policy | None = None,
+    ) -> Context:
+        """A new, empty context for the tenant."""
+        created = contexts.create_context(
+            tenant_id, contexts=self.store, clock=self.clock, ids=self.ids,
+            name=name, metadata=metadata, policy=policy,
+        )
+        self._guess.remember(tenant_id, created.id, created.policy)
+        return created
+
+    def get_context(self, tenant_id: str, context_id: str) -> Context:
+        """The context with its head and totals."""
+        return self.store.get_context(tenant_id, context_id)
+
+    def list_contexts(
+        self, tenant_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Context]:
+        """The tenant's contexts, a page at a time."""
+        return contexts.list_contexts(tenant_id, contexts=self.store, limit=limit, cursor=cursor)
+
+    def update_context(self, tenant_id: str, context_id: str, changes: ContextChanges) -> Context:
+        """Rename, or change metadata or policy."""
+        updated = self.store.update_context(tenant_id, context_id, changes, now=self.clock.now())
+        self._guess.remember(tenant_id, context_id, updated.policy)
+        return updated
+
+    def delete_context(self, tenant_id: str, context_id: str) -> None:
+        """Soft delete: history is kept but the context answers as missing."""
+        self.store.delete_context(tenant_id, context_id, now=self.clock.now())
+
+    # -- the version log ----------------------------------------------------------
+
+    def append(
+        self,
+        tenant_id: str,
+        context_id: str,
+        messages: Sequence[Message],
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        """Append a batch all-or-nothing as versions head+1..head+n, then compact if due."""
+        result, policy = append.append(
+            tenant_id, context_id, messages, log=self.store, contexts=self.store,
+            guess=self._guess, drafter=self._drafter, clock=self.clock,
+            expected_version=expected_version, idempotency_key=idempotency_key,
+        )
+        if not result.replayed:
+            compaction.compact_if_due(
+                tenant_id, context_id, policy, log=self.store, summarizer=self.summarizer,
+                tokens=self.tokens, clock=self.clock,
+            )
+        return result
+
+    def entries(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        at: int | None = None,
+    ) -> Page[Entry]:
+        """Entries after a version cursor, as of version `at` (time travel) or the head."""
+        return history.entries(
+            tenant_id, context_id, log=self.store, after=after, limit=limit, at=at
+        )
+
+    def state_at(self, tenant_id: str, context_id: str, version: int) -> tuple[Entry, ...]:
+        """The whole state at `version`: entries 1..version."""
+        return history.state_at(tenant_id, context_id, version, log=self.store)
+
+    # -- windows, forks, compaction, search -----------------------------------------
+
+    def window(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        budget: int | None = None,
+        reserve: int | None = None,
+        query: str | None = None,
+        query_embedding: Sequence[float] | None = None,
+    ) -> Window:
+        """The best window for the budget (the policy's when not given), query-aware
+        when a query (text, vector or both) is given."""
+        return window.window(
+            tenant_id, context_id, source=self.store, ranking=self.store, log=self.store,
+            contexts=self.store, guess=self._guess, drafter=self._drafter,
+            budget=budget, reserve=reserve, query=query, query_embedding=query_embedding,
+        )
+
+    def fork(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        version: int | None = None,
+        name: str | None = None,
+    ) -> Context:
+        """A new context whose history is this one's entries 1..version (default head)."""
+        return forks.fork(
+            tenant_id, context_id, forks=self.store, contexts=self.store, clock=self.clock,
+            ids=self.ids, version=version, name=name,
+        )
+
+    def forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:
+        """The forks made from a context."""
+        return self.store.list_forks(tenant_id, context_id)
+
+    def compact(self, tenant_id: str, context_id: str, *, force: bool = False) -> CompactionResult:
+        """Summarize older active entries now (when due, or always with force)."""
+        policy = self.store.get_context(tenant_id, context_id).policy
+        return compaction.compact(
+            tenant_id, context_id, policy, log=self.store, summarizer=self.summarizer,
+            tokens=self.tokens, clock=self.clock, force=force,
+        )
+
+    def search(
+        self,
+        tenant_id: str,
+        embedding: Sequence[float],
+        *,
+        k: int = 10,
+        context_id: str | None = None,
+    ) -> tuple[SearchHit, ...]:
+        """The k entries most similar to `embedding` in the tenant (or one context)."""
+        return search.search(
+            tenant_id, embedding, index=self.store, drafter=self._drafter, k=k,
+            context_id=context_id,
+        )

@@ -1,0 +1,53 @@
+"""Gathering what a query-aware window chooses from: the fused ranking and its companions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from domain.model import Entry
+from domain.relevance import fuse, lexical_query, versions_around
+from domain.window import WindowCandidates
+from ports.ranking import Ranking
+from ports.version_log import VersionLog
+
+
+def with_relevance(
+    tenant_id: str,
+    context_id: str,
+    candidates: WindowCandidates,
+    *,
+    ranking: Ranking,
+    log: VersionLog,
+    query: str | None,
+    embedding: Sequence[float] | None,
+    neighbours: int,
+    depth: int,
+) -> WindowCandidates:
+    """The candidates with the fused ranking and the entries around the ranked ones."""
+    relevance = ranking.rank_relevant(
+        tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth
+    )
+    fused = fuse(relevance)
+    if not fused:
+        return candidates
+    ranked = [s.entry for s in fused]
+    known = {e.version: e for e in (*candidates.tail, *ranked)}
+
+    def read_missing(wanted: set[int]) -> list[Entry]:
+        todo = sorted(
+            v
+            for v in wanted
+            if candidates.compacted_through < v <= candidates.head_version and v not in known
+        )
+        found = list(log.read_versions(tenant_id, context_id, todo)) if todo else []
+        known.update((e.version, e) for e in found)
+        return found
+
+    found = read_missing(versions_around(ranked, neighbours))
+    # A second, bounded pass: the tool-call partners of neighbours found in the first.
+    read_missing(versions_around(found, 0))
+    tail = {e.version for e in candidates.tail}
+    companions = tuple(known[v] for v in sorted(known) if v not in tail)
+    return attrs.evolve(candidates, relevant=fused, companions=companions)

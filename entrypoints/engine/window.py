@@ -1,0 +1,92 @@
+"""The window use case: recency by default, query-aware when a query is given."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.model import Policy
+from domain.relevance import relevant_depth, select_query_window
+from domain.window import Window, WindowCandidates, check_budget, select_window
+from entrypoints.engine.drafting import Drafter
+from entrypoints.engine.limits import query_text
+from entrypoints.engine.policy_guess import PolicyGuess, candidates_on_policy
+from entrypoints.engine.relevance import with_relevance
+from ports.contexts import Contexts
+from ports.ranking import Ranking
+from ports.version_log import VersionLog
+from ports.window_source import WindowSource
+
+
+def window(
+    tenant_id: str,
+    context_id: str,
+    *,
+    source: WindowSource,
+    ranking: Ranking,
+    log: VersionLog,
+    contexts: Contexts,
+    guess: PolicyGuess,
+    drafter: Drafter,
+    budget: int | None,
+    reserve: int | None,
+    query: str | None,
+    query_embedding: Sequence[float] | None,
+) -> Window:
+    """The best window for the budget (the policy's where not given).
+
+    With a query (text, vector or both), older entries relevant to it share the budget
+    with the most recent ones; without one, the window is recency only.
+    """
+    query = query_text(query)
+    if query_embedding is not None:
+        drafter.check_dimension(query_embedding)
+    candidates, policy = _candidates(
+        tenant_id, context_id, source,
+        contexts=contexts, guess=guess, budget=budget, reserve=reserve,
+    )
+    budget = policy.budget if budget is None else budget
+    reserve = policy.reserve if reserve is None else reserve
+    embedding = drafter.query_embedding(query, query_embedding)
+    if query is None and embedding is None:
+        return select_window(candidates, budget=budget, reserve=reserve)
+    check_budget(budget, reserve)
+    candidates = with_relevance(
+        tenant_id,
+        context_id,
+        candidates,
+        ranking=ranking,
+        log=log,
+        query=query,
+        embedding=embedding,
+        neighbours=policy.neighbours,
+        depth=relevant_depth(budget - reserve, policy.relevant_share),
+    )
+    return select_query_window(
+        candidates,
+        budget=budget,
+        reserve=reserve,
+        share=policy.relevant_share,
+        neighbours=policy.neighbours,
+    )
+
+
+def _candidates(
+    tenant_id: str,
+    context_id: str,
+    source: WindowSource,
+    *,
+    contexts: Contexts,
+    guess: PolicyGuess,
+    budget: int | None,
+    reserve: int | None,
+) -> tuple[WindowCandidates, Policy]:
+    """The candidates and the policy they were read with: one read when both are given."""
+    if budget is None or reserve is None:
+        return candidates_on_policy(
+            tenant_id, context_id, source=source, contexts=contexts, guess=guess,
+            budget=budget, reserve=reserve,
+        )
+    check_budget(budget, reserve)
+    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=budget - reserve)
+    policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
+    return candidates, policy

@@ -1,0 +1,25 @@
+"""The ranking port: a context's active entries ranked for a query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from domain.relevance import Relevance
+
+
+class Ranking(Protocol):
+    """Ranks eligible active entries semantically and lexically."""
+
+    def rank_relevant(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        text: str | None,
+        embedding: Sequence[float] | None,
+        k: int,
+    ) -> Relevance:
+        """The top-k eligible active entries by cosine to `embedding` and by BM25 on
+        `text` (domain.lexical); each ranking is empty when its query part is None."""
+        ...

@@ -1,0 +1,18 @@
+"""The window source port: the bounded candidates a token-budget window is chosen from."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.window import WindowCandidates
+
+
+class WindowSource(Protocol):
+    """Reads what a window may hold, at a cost that does not grow with the history."""
+
+    def window_candidates(
+        self, tenant_id: str, context_id: str, *, tail_tokens: int
+    ) -> WindowCandidates:
+        """Pins, the newest summary and the newest eligible entries whose suffix fits
+        `tail_tokens`, with the context's policy as of the same state."""
+        ...
