@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, settings
 # Real PostgreSQL fixtures (postgres_store, postgres_keys...), started only when asked for.
 pytest_plugins = ["tests.postgres_fixtures"]
 
+# Tests take their example counts from these profiles (CI=true picks "ci"), never from a
+# max_examples of their own: even the Postgres state machine fits in seconds at 100.
 settings.register_profile(
     "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

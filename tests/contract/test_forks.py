@@ -95,7 +95,7 @@ def test_list_forks_shows_live_direct_children_oldest_first(
 
 
 # The store is shared by the examples on purpose: each one uses a fresh tenant.
-@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     tokens=st.lists(st.integers(1, 20), min_size=1, max_size=12),
     summary_at=st.none() | st.integers(1, 12),

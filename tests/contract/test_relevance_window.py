@@ -11,7 +11,7 @@ import math
 import uuid
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.memory.store import MemoryStore
@@ -188,7 +188,6 @@ def histories(draw: st.DrawFn) -> list[Message]:
     return out
 
 
-@settings(max_examples=25)
 @given(history=histories(), budget=st.integers(min_value=20, max_value=400),
        share=st.sampled_from([0.25, 0.5, 1.0]), neighbours=st.integers(0, 2),
        angle=st.integers(0, 89))

@@ -312,7 +312,6 @@ def test_store_agrees_with_the_model(store: ContextStore) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=25,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
