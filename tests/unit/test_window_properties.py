@@ -125,8 +125,16 @@ def test_tool_results_travel_with_their_calls(c: WindowCandidates, br: tuple[int
 
 
 @given(c=candidate_sets, br=budget_and_reserve())
-def test_same_inputs_same_window(c: WindowCandidates, br: tuple[int, int]) -> None:
-    assert _window(c, *br) == _window(c, *br)
+def test_a_budget_of_exactly_what_the_window_uses_keeps_it(
+    c: WindowCandidates, br: tuple[int, int]
+) -> None:
+    # Whatever fits, fits with no room to spare: an entry is kept when it fits *exactly*,
+    # and nothing the window left out fits in less room than it had.
+    budget, reserve = br
+    w = _window(c, budget, reserve)
+    tight = select_window(c, budget=reserve + max(w.tokens, 1), reserve=reserve)
+    assert tight.entries == w.entries
+    assert (tight.tokens, tight.omitted) == (w.tokens, w.omitted)
 
 
 @given(c=candidate_sets, br=budget_and_reserve())
