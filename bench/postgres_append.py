@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from adapters.postgres.rows import content_json, search_text
+from adapters.postgres.rows import content_json
 from adapters.postgres.store import PostgresStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
@@ -28,6 +28,7 @@ from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log, p50_ms
 from bench._postgres import fresh_database, open_store
 from domain.model import Context, EntryDraft, Message, Role
+from domain.tokens import message_text
 from entrypoints.engine import Engine
 
 BATCHES = 1000
@@ -91,7 +92,7 @@ def copy_rate(store: PostgresStore, drafts: list[EntryDraft]) -> float:
                     False,
                     False,
                     (version - 1) * 50,
-                    search_text(d),
+                    message_text(d),
                     now,
                 )
             )
