@@ -17,11 +17,11 @@ from adapters.memory.store import MemoryStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
-from bench._common import emit, log
+from bench._common import emit, log, sized
 from domain.model import Context, Entry, EntryDraft, Message, Role, entry_from_draft
 from entrypoints.engine import Engine
 
-ENTRIES = 100_000
+ENTRIES = sized(100_000, 100)
 BATCH = 10
 TENANT = "bench-tenant"
 

@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench._common import emit, log
+from bench._common import emit, log, sized
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 7
+RUNS = sized(7, 1)
 # An address that refuses connections: the entry must not try it at import.
 ENV = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
 

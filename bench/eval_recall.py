@@ -31,7 +31,7 @@ from adapters.memory.store import MemoryStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
-from bench._common import emit, log
+from bench._common import emit, log, sized
 from bench._conversations import conversation
 from bench._postgres import fresh_database, open_store
 from domain.model import Entry, Message, Role
@@ -41,7 +41,8 @@ from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
 
 SEED = 20_261_126
-CONVERSATIONS = 40
+CONVERSATIONS = sized(40, 1)
+MESSAGES = sized(1500, 200)
 PROJECTS = 6
 QUESTIONS = 4
 BUDGETS = (2000, 4000, 8000, 16000)
@@ -96,7 +97,7 @@ def evaluate(adapter: str, engine: Engine, embedder: LocalEmbedder) -> None:
     asked = windows = bad = 0
     t0 = time.perf_counter()
     for c in range(CONVERSATIONS):
-        conv = conversation(SEED + c, projects=PROJECTS)
+        conv = conversation(SEED + c, size=MESSAGES, projects=PROJECTS)
         ctx = engine.create_context(TENANT)
         messages = with_vectors(conv.messages, embedder)
         for start in range(0, len(messages), 1000):

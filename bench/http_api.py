@@ -33,16 +33,16 @@ from typing import Any
 import httpx
 
 from adapters.memory.store import MemoryStore
-from bench._common import emit, log
+from bench._common import emit, log, sized
 from domain.model import Message, Role
 from entrypoints.compose import build_engine
 from entrypoints.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
-REQUESTS = 2000
+REQUESTS = sized(2000, 16)
 BATCH = 10
 TOKENS = 50
-WINDOW_HISTORY = 1000
+WINDOW_HISTORY = sized(1000, 50)
 BUDGET = 8000
 TENANT = "bench"
 TEXT = " ".join(["word"] * TOKENS)

@@ -17,13 +17,13 @@ from typing import Any
 from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
 from adapters.system import SystemClock
-from bench._common import emit, log
+from bench._common import emit, log, sized
 from domain.model import Message, Role
 from entrypoints.compose import build_engine
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
 
-REQUESTS = 5000
+REQUESTS = sized(5000, 20)
 BATCH = 10
 TOKENS = 50
 TEXT = " ".join(["word"] * TOKENS)
@@ -62,7 +62,7 @@ def _asgi_call(app: Any, secret: str) -> Callable[[str, str, bytes, bytes], Awai
 
 
 async def _rate(call: Callable[[], Awaitable[object]]) -> float:
-    for _ in range(100):
+    for _ in range(min(100, REQUESTS)):
         await call()
     t0 = time.perf_counter()
     for _ in range(REQUESTS):

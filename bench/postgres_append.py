@@ -25,13 +25,13 @@ from adapters.postgres.store import PostgresStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
-from bench._common import emit, log, p50_ms
+from bench._common import emit, log, p50_ms, sized
 from bench._postgres import fresh_database, open_store
 from domain.model import Context, EntryDraft, Message, Role
 from domain.tokens import message_text
 from entrypoints.engine import Engine
 
-BATCHES = 1000
+BATCHES = sized(1000, 16)
 BATCH = 10
 WRITERS = 8
 TENANT = "bench-tenant"
@@ -120,7 +120,7 @@ def main() -> None:
             ids=UuidIds(),
         )
         warm = _context(store)
-        for _ in range(100):
+        for _ in range(min(100, BATCHES)):
             store.append(TENANT, warm, drafts, now=datetime.now(UTC))
 
         log("postgres_append: COPY baseline")

@@ -23,16 +23,16 @@ from pgvector import Vector
 
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
-from bench._common import emit, log, p50_ms
+from bench._common import emit, log, p50_ms, size_label, sized
 from bench._postgres import fresh_database, open_store
 
-N = 100_000
+N = sized(100_000, 500)
 DIM = 1536
 LATENT = 32
 NOISE = 0.1
 TENANTS = 5
 CONTEXTS_PER_TENANT = 20
-QUERIES = 100
+QUERIES = sized(100, 5)
 K = 10
 SEED = 20260101
 
@@ -142,22 +142,22 @@ def main() -> None:
 
         base = p50_ms(exact_sql, repeat=30, warmup=3)
         emit(
-            "search.postgres.exact.p50.100k",
+            f"search.postgres.exact.p50.{size_label(N)}",
             N,
             base,
             "ms",
-            baseline="search.postgres.exact.p50.100k",
+            baseline=f"search.postgres.exact.p50.{size_label(N)}",
             baseline_value=base,
         )
         emit(
-            "search.postgres.p50.100k",
+            f"search.postgres.p50.{size_label(N)}",
             N,
             p50_ms(approximate, repeat=200, warmup=20),
             "ms",
-            baseline="search.postgres.exact.p50.100k",
+            baseline=f"search.postgres.exact.p50.{size_label(N)}",
             baseline_value=base,
         )
-        emit("search.postgres.recall10.100k", N, recall, "ratio")
+        emit(f"search.postgres.recall10.{size_label(N)}", N, recall, "ratio")
         assert recall >= 0.95, f"recall@10 {recall:.3f} is below 0.95"
     log(f"search_postgres: total {time.perf_counter() - started:.0f}s")
 

@@ -12,11 +12,11 @@ from adapters.memory.store import MemoryStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
-from bench._common import emit, log, p50_ms, size_label
+from bench._common import emit, log, p50_ms, size_label, sized
 from domain.model import Context, EntryDraft, Role
 from entrypoints.engine import Engine
 
-SIZES = (1_000, 100_000, 1_000_000)
+SIZES = sized((1_000, 100_000, 1_000_000), (10, 100, 1_000))
 BATCH = 1000
 TOKENS = 50
 BUDGET = 8000
@@ -54,7 +54,7 @@ def build(engine: Engine, size: int) -> str:
 
 
 def main() -> None:
-    """Print window.memory.p50.<size> for each size, against the 1k figure."""
+    """Print window.memory.p50.<size> for each size, against the smallest size's figure."""
     tokens = OfflineTokenCounter()
     engine = Engine(
         store=MemoryStore(),
@@ -81,7 +81,7 @@ def main() -> None:
             size,
             value,
             "ms",
-            baseline="window.memory.p50.1k",
+            baseline=f"window.memory.p50.{size_label(SIZES[0])}",
             baseline_value=baseline,
         )
 

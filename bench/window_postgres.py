@@ -16,11 +16,11 @@ from adapters.postgres.store import PostgresStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
-from bench._common import emit, log, p50_ms, size_label
+from bench._common import emit, log, p50_ms, size_label, sized
 from bench._postgres import fresh_database, open_store
 from entrypoints.engine import Engine
 
-SIZES = (1_000, 100_000, 1_000_000)
+SIZES = sized((1_000, 100_000, 1_000_000), (10, 100, 1_000))
 TOKENS = 50
 BUDGET = 8000
 TENANT = "bench-tenant"
@@ -61,7 +61,7 @@ def load(store: PostgresStore, size: int) -> str:
 
 
 def main() -> None:
-    """Print window.postgres.p50.<size> for each size, against the 1k figure."""
+    """Print window.postgres.p50.<size> for each size, against the smallest size's figure."""
     tokens = OfflineTokenCounter()
     with fresh_database() as url, open_store(url) as store:
         engine = Engine(
@@ -91,7 +91,7 @@ def main() -> None:
                 size,
                 value,
                 "ms",
-                baseline="window.postgres.p50.1k",
+                baseline=f"window.postgres.p50.{size_label(SIZES[0])}",
                 baseline_value=baseline,
             )
 

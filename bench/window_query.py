@@ -15,14 +15,14 @@ from collections.abc import Sequence
 
 from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
 from adapters.memory.store import MemoryStore
-from bench._common import emit, log, p50_ms
+from bench._common import emit, log, p50_ms, sized
 from bench._conversations import conversation
 from bench._postgres import fresh_database, open_store
 from bench.eval_recall import engine_over, with_vectors
 from domain.model import Message
 from entrypoints.engine import Engine
 
-SIZES = (1_500, 100_000)
+SIZES = sized((1_500, 100_000), (200, 400))
 BUDGET = 8000
 SEED = 7
 TENANT = "bench-window-query"
