@@ -40,7 +40,11 @@ class TokenSource(enum.StrEnum):
     ESTIMATED = "estimated"
 
 
-def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+# A shallow copy as a plain dict, so a caller's later changes to its mapping never reach
+# the model. Not a freeze: the `Mapping` annotation is what keeps code from writing to it
+# (type checkers), and a plain dict is what msgspec and json encode as it is, with no
+# conversion at each boundary (a window encodes hundreds of entries per request).
+def _plain_dict(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return dict(value or {})
 
 
@@ -78,7 +82,7 @@ class ContentPart:
 
     type: str
     text: str | None = None
-    data: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    data: JSONObject = attrs.field(factory=dict, converter=_plain_dict)
 
 
 Content = str | tuple[ContentPart, ...]
@@ -115,7 +119,7 @@ class Message:
     name: str | None = None
     tool_calls: tuple[ToolCall, ...] = attrs.field(default=(), converter=tuple)
     tool_call_id: str | None = None
-    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    metadata: JSONObject = attrs.field(factory=dict, converter=_plain_dict)
     token_count: int | None = None
     pinned: bool = False
     embedding: tuple[float, ...] | None = None
@@ -153,7 +157,7 @@ class EntryDraft:
     name: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
-    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    metadata: JSONObject = attrs.field(factory=dict, converter=_plain_dict)
     token_count: int = attrs.field(validator=_positive)
     token_source: TokenSource = TokenSource.COUNTED
     pinned: bool = False
@@ -177,7 +181,7 @@ class Entry:
     name: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
-    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    metadata: JSONObject = attrs.field(factory=dict, converter=_plain_dict)
     token_count: int = attrs.field(validator=_positive)
     token_source: TokenSource = TokenSource.COUNTED
     pinned: bool = False
@@ -263,7 +267,7 @@ class Context:
     id: str
     tenant_id: str
     name: str
-    metadata: JSONObject = attrs.field(factory=dict, converter=_freeze_mapping)
+    metadata: JSONObject = attrs.field(factory=dict, converter=_plain_dict)
     policy: Policy = Policy()
     parent_id: str | None = None
     fork_version: int | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 
 import numpy as np
@@ -83,15 +82,3 @@ class VectorLog:
         ]
         ranked.sort(key=lambda item: (-item[1], -item[0]))
         return ranked[:k]
-
-    def copy_through(self, version: int) -> VectorLog:
-        """A new log holding the rows with version <= `version` (for a fork)."""
-        out = VectorLog()
-        if self._rows is None:
-            return out
-        end = bisect.bisect_right(self.versions, version)
-        out._rows = self._rows[: max(end, 16)].copy()
-        out._size = end
-        out._eligible = self._eligible[: max(end, 16)].copy()
-        out.versions = self.versions[:end]
-        return out
