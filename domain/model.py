@@ -284,13 +284,45 @@ class Context:
         return self.head_version
 
 
+_POLICY_FIELDS = frozenset(f.name for f in attrs.fields(Policy))
+
+
+def _policy_field_names(_inst: object, _attr: object, value: JSONObject) -> None:
+    unknown = sorted(set(value) - _POLICY_FIELDS)
+    if unknown:
+        raise InvalidInput(f"not policy fields: {', '.join(unknown)}")
+
+
 @attrs.frozen(kw_only=True)
 class ContextChanges:
-    """A partial update of a context: None leaves a field as it is."""
+    """A partial update of a context: None leaves a field as it is.
+
+    `policy` replaces the whole policy; `policy_fields` changes only the policy fields it
+    names (after `policy`, when both are given). Stores apply them atomically, so two
+    updates of different fields never lose one another.
+    """
 
     name: str | None = None
     metadata: JSONObject | None = None
     policy: Policy | None = None
+    policy_fields: JSONObject = attrs.field(
+        factory=dict, converter=_plain_dict, validator=_policy_field_names
+    )
+
+    def merged_policy(self, current: Policy) -> Policy:
+        """The policy these changes leave; InvalidInput when it breaks a Policy rule."""
+        policy = self.policy or current
+        return attrs.evolve(policy, **self.policy_fields) if self.policy_fields else policy
+
+    def applied_to(self, context: Context, *, now: datetime) -> Context:
+        """`context` as these changes leave it, updated at `now`."""
+        return attrs.evolve(
+            context,
+            name=context.name if self.name is None else self.name,
+            metadata=context.metadata if self.metadata is None else self.metadata,
+            policy=self.merged_policy(context.policy),
+            updated_at=now,
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -84,14 +84,7 @@ class MemoryStore:
         """Replace name, metadata or policy where given; bumps updated_at."""
         with self._lock:
             log = self._live(tenant_id, context_id)
-            ctx = log.context
-            log.context = attrs.evolve(
-                ctx,
-                name=ctx.name if changes.name is None else changes.name,
-                metadata=ctx.metadata if changes.metadata is None else changes.metadata,
-                policy=ctx.policy if changes.policy is None else changes.policy,
-                updated_at=now,
-            )
+            log.context = changes.applied_to(log.context, now=now)
             return log.context
 
     def delete_context(self, tenant_id: str, context_id: str, *, now: datetime) -> None:

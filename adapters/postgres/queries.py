@@ -31,11 +31,20 @@ ORDER BY created_at, id
 LIMIT %(limit)s
 """
 
+# An update locks the context row first, so the policy it merges (in Python, by the
+# domain's rules) is the one it replaces: concurrent updates of different policy fields
+# both survive. Name and metadata are kept as stored unless given (json is verbatim).
+LOCK_CONTEXT_POLICY = """
+SELECT policy FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+FOR UPDATE
+"""
+
 UPDATE_CONTEXT = f"""
 UPDATE contexts
 SET name = COALESCE(%(name)s, name),
     metadata = COALESCE(%(metadata)s::json, metadata),
-    policy = COALESCE(%(policy)s::json, policy),
+    policy = %(policy)s::json,
     updated_at = %(now)s
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 RETURNING {CONTEXT_COLUMNS}

@@ -133,17 +133,22 @@ class PostgresStore:
     def update_context(
         self, tenant_id: str, context_id: str, changes: ContextChanges, *, now: datetime
     ) -> Context:
-        """Replace name, metadata or policy where given; bumps updated_at."""
-        params = {
-            "tenant": tenant_id,
-            "id": context_id,
-            "name": changes.name,
-            "metadata": None if changes.metadata is None else to_json(dict(changes.metadata)),
-            "policy": None if changes.policy is None else policy_json(changes.policy),
-            "now": now,
-        }
-        row = self._one(queries.UPDATE_CONTEXT, params)
-        if row is None:
+        """Make the changes in one transaction, the policy merged under the row lock."""
+        key = {"tenant": tenant_id, "id": context_id}
+        with self._cursor() as cur, cur.connection.transaction():
+            locked = cur.execute(queries.LOCK_CONTEXT_POLICY, key).fetchone()
+            if locked is None:
+                raise ContextNotFound(context_id)
+            policy = changes.merged_policy(policy_from_json(locked["policy"]))
+            params = {
+                **key,
+                "name": changes.name,
+                "metadata": None if changes.metadata is None else to_json(dict(changes.metadata)),
+                "policy": policy_json(policy),
+                "now": now,
+            }
+            row = cur.execute(queries.UPDATE_CONTEXT, params).fetchone()
+        if row is None:  # cannot happen: the row is locked and live
             raise ContextNotFound(context_id)
         return context_from_row(row)
 

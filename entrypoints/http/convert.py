@@ -77,18 +77,17 @@ def context_create(body: ContextCreate, settings: Settings) -> dict[str, Any]:
     return {"name": body.name, "metadata": body.metadata, "policy": policy_in(body.policy)}
 
 
-def context_changes(
-    body: ContextPatch, settings: Settings, *, current: Policy | None = None
-) -> ContextChanges:
-    """The changes a PATCH asks for; policy fields given override `current`'s."""
+def context_changes(body: ContextPatch, settings: Settings) -> ContextChanges:
+    """The changes a PATCH asks for: the policy fields given change, the others stay."""
     if body.name is not None:
         storable_text(body.name, what="name")
     if body.metadata is not None:
         check_metadata(body.metadata, settings, what="metadata")
-    policy = None
-    if body.policy is not None:
-        policy = attrs.evolve(current or Policy(), **body.policy.given())
-    return ContextChanges(name=body.name, metadata=body.metadata, policy=policy)
+    return ContextChanges(
+        name=body.name,
+        metadata=body.metadata,
+        policy_fields=body.policy.given() if body.policy is not None else {},
+    )
 
 
 def fork_in(body: ForkRequest) -> dict[str, Any]:

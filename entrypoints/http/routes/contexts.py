@@ -83,11 +83,7 @@ def update_context(
     data: JSONBody[ContextPatch],
 ) -> ContextOut:
     """Rename, replace metadata, or change policy fields (fields left out are unchanged)."""
-    current = None
-    if data.policy is not None:
-        # PATCH semantics for the policy too: the fields sent change, the rest stay.
-        current = caller.engine.get_context(caller.tenant, context_id).policy
-    changes = convert.context_changes(data, caller.settings, current=current)
+    changes = convert.context_changes(data, caller.settings)
     return context_out(caller.engine.update_context(caller.tenant, context_id, changes))
 
 
