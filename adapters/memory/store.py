@@ -81,7 +81,7 @@ class MemoryStore:
     def update_context(
         self, tenant_id: str, context_id: str, changes: ContextChanges, *, now: datetime
     ) -> Context:
-        """Replace name, metadata or policy where given; bumps updated_at."""
+        """Make the changes under the lock (policy fields merged there); bumps updated_at."""
         with self._lock:
             log = self._live(tenant_id, context_id)
             log.context = changes.applied_to(log.context, now=now)
