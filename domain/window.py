@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from domain.errors import BudgetTooSmall, InvalidInput
-from domain.model import Entry, Policy, Role, TokenSource, VersionRange
+from domain.model import Entry, EntryKind, Policy, Role, TokenSource, VersionRange
+from domain.tool_groups import EntryPool, closure
 
 
 class Reason(enum.StrEnum):
@@ -125,8 +126,7 @@ def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0
     chosen, used = window_head(candidates, budget=budget, reserve=reserve)
     recent = recent_suffix(candidates.tail, budget - reserve - used)
     chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
-    used += sum(e.token_count for e in recent)
-    return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
+    return assemble_window(candidates, chosen, budget=budget, reserve=reserve)
 
 
 def check_budget(budget: int, reserve: int) -> None:
@@ -153,15 +153,47 @@ def window_head(
     return chosen, used
 
 
+def known_entries(candidates: WindowCandidates) -> list[Entry]:
+    """Pins and the eligible active entries the candidates hold: what groups are made of."""
+    through = candidates.compacted_through
+    found = [s.entry for s in candidates.relevant]
+    loose = [*candidates.tail, *candidates.companions, *found]
+    eligible = [
+        e for e in loose if e.kind is EntryKind.MESSAGE and not e.is_pin and through < e.version
+    ]
+    return [*candidates.pins, *eligible]
+
+
+def whole_groups(candidates: WindowCandidates, chosen: list[WindowEntry]) -> list[WindowEntry]:
+    """The chosen entries less those whose tool-call group is not whole among them.
+
+    A tool result whose call is unknown or left out, and a call whose results never
+    arrived or were left out, stay in the history but never go to the model: a provider
+    rejects either (and so does everything paired with them).
+    """
+    if not any(w.entry.role is Role.TOOL or w.entry.tool_calls for w in chosen):
+        return chosen
+    pool = EntryPool(known_entries(candidates))
+    versions = {w.entry.version for w in chosen}
+    kept = []
+    for w in chosen:
+        group = closure(w.entry, pool)
+        if group is not None and all(e.version in versions for e in group):
+            kept.append(w)
+    return kept
+
+
 def assemble_window(
     candidates: WindowCandidates,
     chosen: list[WindowEntry],
     *,
-    used: int,
     budget: int,
     reserve: int,
 ) -> Window:
-    """The window of the chosen entries: pins, summary, then by version, with what was left out."""
+    """The window of the chosen entries: pins, summary, then by version, with what was left
+    out; entries whose tool-call group is not whole are left out too."""
+    chosen = whole_groups(candidates, chosen)
+    used = sum(w.entry.token_count for w in chosen)
     pins = [w for w in chosen if w.reason is Reason.PINNED]
     rest = sorted((w for w in chosen if w.reason is not Reason.PINNED), key=_order)
     included = [w.entry.version for w in chosen]

@@ -3,9 +3,9 @@ name their context too, so each stays an index seek and the schema stays shard-f
 
 from __future__ import annotations
 
-from adapters.postgres.rows import CONTEXT_COLUMNS, ENTRY_COLUMNS
+from adapters.postgres.rows import CONTEXT_COLUMNS, NO_ENTRY, after_entry, entry_columns
 
-_V_ENTRY = ", ".join(f"v.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
+_V_ENTRY = entry_columns("v")
 # domain.history.is_eligible, restated (is_pin is stored as EntryDraft.is_pin computes it).
 _ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
 
@@ -130,39 +130,40 @@ FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
 
-# The window in one statement: a state row (part 0: head, compacted_through, policy), then
-# pins (1), the newest summary (2) and the tail (3), all in the statement's one snapshot.
-# The tail is the suffix whose running eligible sum fits: an entry belongs when the suffix
-# it starts fits, i.e. eligible_before >= eligible_total - tail, a range of the partial
-# index context_versions_tail read from its top, so the cost follows the budget, never the
-# history. The context row's values are scalar subqueries, run-time parameters of index
-# conditions (as a join, one was planned as a filter over the whole history): the plan
-# does not depend on them, and prepared statements keep a good generic plan. Unknown at
-# plan time, a one-sided bound is priced as a third of the history (a sequential scan);
-# as a range (always true: no eligible entry starts past the total) it is priced as the
-# few rows it is. `version + 0` keeps the primary key out of the tail's plan: a version
-# range would read the whole history.
+# The window in one statement, in one snapshot: the context's state row, then the rows of
+# the window's candidates, each saying which it fills: 'pins', 'summary' (the newest) or
+# 'tail'. Entry rows leave the state's columns NULL, and the state row the entry's.
+_WINDOW_STATE = ("head_version", "compacted_through", "policy")
+_STATE = ", ".join(f"c.{name}" for name in _WINDOW_STATE)
+_NO_STATE = ", ".join("NULL" for _ in _WINDOW_STATE)
+WINDOW_AT = after_entry(*_WINDOW_STATE, "fills")
 WINDOW = f"""
 WITH c AS MATERIALIZED (
     SELECT head_version, compacted_through, eligible_total, summary_version, policy
     FROM contexts
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 )
-SELECT NULL::integer, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
-       NULL::text, NULL::integer, NULL::text, NULL::boolean, NULL::vector, NULL::integer,
-       NULL::integer, NULL::timestamptz, c.head_version, c.compacted_through, c.policy,
-       0 AS part
+SELECT {NO_ENTRY}, {_STATE}, 'state' AS fills
 FROM c
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, NULL, 1 FROM context_versions v
+-- The values of the context row are scalar subqueries, run-time parameters of the index
+-- conditions (as a join, one was planned as a filter over the whole history): the plan
+-- does not depend on them, and a prepared statement keeps a good generic plan.
+(SELECT {_V_ENTRY}, {_NO_STATE}, 'pins' FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
    AND v.version <= (SELECT head_version FROM c))
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, NULL, 2 FROM context_versions v
+(SELECT {_V_ENTRY}, {_NO_STATE}, 'summary' FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
    AND v.version = (SELECT summary_version FROM c))
 UNION ALL
-(SELECT {_V_ENTRY}, NULL, NULL, NULL, 3 FROM context_versions v
+-- The tail: the suffix whose running eligible sum fits. An entry belongs when the suffix
+-- it starts fits (eligible_before >= eligible_total - tail), a range of the partial index
+-- context_versions_tail read from its top, so the cost follows the budget, never the
+-- history. Unknown at plan time, a one-sided bound is priced as a third of the history
+-- (a sequential scan); as a range (the upper end always holds: no eligible entry starts
+-- past the total) it is priced as the few rows it is.
+(SELECT {_V_ENTRY}, {_NO_STATE}, 'tail' FROM context_versions v
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
    AND v.eligible_before BETWEEN (SELECT eligible_total FROM c) - %(tail)s::bigint
                              AND (SELECT eligible_total FROM c)
@@ -175,12 +176,19 @@ UNION ALL
 READ_ENTRIES = f"""
 SELECT e.*, c.head_version AS head
 FROM contexts c
+   -- `+ 0` keeps the primary key out of the tail's plan: a version range would read the
+   -- whole history.
 LEFT JOIN LATERAL (
     SELECT {_V_ENTRY} FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+ -- As many rows as tokens: enough because every entry holds at least one token (a CHECK
+ -- of the schema).
       AND v.version > %(after)s
       AND v.version <= LEAST(COALESCE(%(at)s::integer, c.head_version), c.head_version)
     ORDER BY v.version
+# A page of entries as of a version, with the head (a row of NULLs and the head when the
+# page is empty; no row when the context is missing).
+READ_ENTRIES_AT = after_entry("head")
     LIMIT %(limit)s
 ) e ON true
 WHERE c.tenant_id = %(tenant)s AND c.id = %(id)s AND c.deleted_at IS NULL
@@ -206,6 +214,9 @@ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
   AND v.version > %(through)s AND v.embedding IS NOT NULL
 ORDER BY score DESC, v.version DESC
 LIMIT %(k)s
+# Every ranking (these two, and lexical.py's) selects the entry, then its score.
+RANKED_AT = after_entry("score")
+
 """
 
 # The same ranking through the HNSW index, for long histories: an iterative scan (relaxed
@@ -214,15 +225,14 @@ LIMIT %(k)s
 # scan gave up (hnsw.max_scan_tuples): the caller then runs RANK_SEMANTIC.
 RANK_SEMANTIC_INDEXED = f"""
 WITH relaxed AS MATERIALIZED (
-    SELECT {_V_ENTRY}, v.embedding <=> %(q)s AS distance
+    SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
     FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
       AND v.version > %(through)s AND v.embedding IS NOT NULL
     ORDER BY v.embedding <=> %(q)s
     LIMIT %(k)s
 )
-SELECT *, COALESCE(NULLIF(1 - distance, 'NaN'), 0) AS score
-FROM relaxed
+SELECT * FROM relaxed
 ORDER BY score DESC, version DESC
 """
 
@@ -354,7 +364,9 @@ SELECT * FROM child
 
 # Similarity search within the tenant's live contexts. With iterative index scans
 # (relaxed order) the HNSW scan keeps going until k rows pass the filters; the outer
-# ORDER BY restores exact order among them.
+# ORDER BY restores exact order among them. Both searches select the entry, its context
+# and the cosine distance.
+HIT_AT = after_entry("context_id", "distance")
 SEARCH = f"""
 WITH relaxed AS MATERIALIZED (
     SELECT {_V_ENTRY}, v.context_id, v.embedding <=> %(q)s AS distance

@@ -68,6 +68,12 @@ _MAX_EF_SEARCH = 1000  # pgvector's bound
 # longer ones through the HNSW index (the exact scan was 48-76 ms at 100k entries).
 DEFAULT_EXACT_BELOW = 10_000
 # Large enough for "every eligible entry" in a compaction view.
+# Columns after the entry's, by name (read per row: looked up once, here).
+_FILLS = queries.WINDOW_AT["fills"]
+_HEAD = queries.READ_ENTRIES_AT["head"]
+_SCORE = queries.RANKED_AT["score"]
+_HIT_CONTEXT = queries.HIT_AT["context_id"]
+_HIT_DISTANCE = queries.HIT_AT["distance"]
 _ALL_TOKENS = 2**62
 
 
@@ -240,7 +246,7 @@ class PostgresStore:
         rows = self._tuples(queries.READ_ENTRIES, params)
         if not rows:
             raise ContextNotFound(context_id)
-        head = rows[0][-1]
+        head = rows[0][_HEAD]
         end = head if at is None else at
         versioning.check_version(end, head)
         items = tuple(entry_from_row(r) for r in rows if r[0] is not None)
@@ -263,24 +269,23 @@ class PostgresStore:
     ) -> WindowCandidates:
         """Pins, the newest summary and the tail that fits, in one index-seeking statement."""
         params = {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0)}
-        rows = self._tuples(queries.WINDOW, params)
-        if not rows:
-            raise ContextNotFound(context_id)
-        parts: dict[int, list[Entry]] = {1: [], 2: [], 3: []}
-        head = through = 0
-        policy = None
-        for r in rows:
-            if r[-1] == 0:  # the state row
-                head, through, policy = r[-4], r[-3], policy_from_json(r[-2])
+        found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
+        state = None
+        for r in self._tuples(queries.WINDOW, params):
+            if r[_FILLS] == "state":
+                state = r
             else:
-                parts[r[-1]].append(entry_from_row(r))
+                found[r[_FILLS]].append(entry_from_row(r))
+        if state is None:
+            raise ContextNotFound(context_id)
+        at = queries.WINDOW_AT
         return WindowCandidates(
-            policy=policy,
-            head_version=head,
-            compacted_through=through,
-            pins=tuple(sorted(parts[1], key=_version)),
-            summary=parts[2][0] if parts[2] else None,
-            tail=tuple(sorted(parts[3], key=_version)),
+            policy=policy_from_json(state[at["policy"]]),
+            head_version=state[at["head_version"]],
+            compacted_through=state[at["compacted_through"]],
+            pins=tuple(sorted(found["pins"], key=_version)),
+            summary=found["summary"][0] if found["summary"] else None,
+            tail=tuple(sorted(found["tail"], key=_version)),
         )
 
     def rank_relevant(
@@ -525,11 +530,11 @@ def _result(context_id: str, row: Mapping[str, Any], *, replayed: bool) -> Appen
 
 
 def _ranked(row: tuple[Any, ...]) -> Ranked:
-    return Ranked(entry=entry_from_row(row), score=float(row[-1]))
+    return Ranked(entry=entry_from_row(row), score=float(row[_SCORE]))
 
 
 def _hit(row: tuple[Any, ...]) -> SearchHit:
-    context_id, distance = row[-2], float(row[-1])
+    context_id, distance = row[_HIT_CONTEXT], float(row[_HIT_DISTANCE])
     score = 0.0 if math.isnan(distance) else 1.0 - distance  # NaN: a zero vector
     return SearchHit(context_id=context_id, entry=entry_from_row(row), score=score)
 

@@ -1,0 +1,52 @@
+"""The store reads the columns after an entry's by name: each statement's columns are
+where queries.py says they are, so a reordered select list fails here, not in a window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from psycopg.rows import tuple_row
+
+from adapters.postgres import queries
+from adapters.postgres.rows import ENTRY_COLUMNS, ENTRY_WIDTH, vector_param
+from adapters.postgres.store import PostgresStore
+from tests.contract.support import DIM
+
+ENTRY_NAMES = [c.split(" AS ")[-1].strip() for c in ENTRY_COLUMNS.split(",")]
+Q = vector_param([1.0] + [0.0] * (DIM - 1))
+BASE: dict[str, Any] = {"tenant": "nobody", "id": "00000000-0000-4000-8000-000000000000"}
+STATEMENTS = {
+    "WINDOW": (queries.WINDOW, queries.WINDOW_AT, {"tail": 10}),
+    "READ_ENTRIES": (
+        queries.READ_ENTRIES,
+        queries.READ_ENTRIES_AT,
+        {"after": 0, "at": None, "limit": 10},
+    ),
+    "RANK_SEMANTIC": (queries.RANK_SEMANTIC, queries.RANKED_AT, {"through": 0, "k": 5, "q": Q}),
+    "RANK_SEMANTIC_INDEXED": (
+        queries.RANK_SEMANTIC_INDEXED,
+        queries.RANKED_AT,
+        {"through": 0, "k": 5, "q": Q},
+    ),
+    "SEARCH": (queries.SEARCH, queries.HIT_AT, {"k": 5, "q": Q}),
+    "SEARCH_EXACT": (queries.SEARCH_EXACT, queries.HIT_AT, {"k": 5, "q": Q}),
+}
+
+
+@pytest.mark.parametrize("name", STATEMENTS)
+def test_columns_sit_where_their_names_say(postgres_store: PostgresStore, name: str) -> None:
+    sql, at, params = STATEMENTS[name]
+    with (
+        postgres_store.pool.connection() as conn,
+        conn.cursor(row_factory=tuple_row, binary=True) as cur,
+    ):
+        cur.execute(sql, {**BASE, **params})
+        names = [c.name for c in cur.description or ()]
+    assert names[:ENTRY_WIDTH] == ENTRY_NAMES
+    assert _by_position(at) == {i: names[i] for i in range(ENTRY_WIDTH, len(names))}
+
+
+def _by_position(at: Mapping[str, int]) -> dict[int, str]:
+    return {i: n for n, i in at.items()}
