@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import attrs
 
 from domain.errors import InvalidInput
-from domain.model import Entry, EntryKind, Role
+from domain.model import Entry, Role
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
 from domain.window import (
     Reason,
@@ -19,6 +19,7 @@ from domain.window import (
     WindowCandidates,
     WindowEntry,
     assemble_window,
+    known_entries,
     recent_suffix,
     select_window,
     window_head,
@@ -116,14 +117,14 @@ def select_query_window(
     used += sum(e.token_count for e in latest)
     if not fits:
         # The latest turn did not fit whole: nothing older may come before its cut.
-        return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
+        return assemble_window(candidates, chosen, budget=budget, reserve=reserve)
     older = tail[:cut]
     room = available - used
     cap = min(room, math.floor(share * available))
     # Entries that fit even if the relevant part takes its whole share are sent anyway;
     # spending relevant tokens on them would waste the share.
     sure = {e.version for e in recent_suffix(older, room - cap)}
-    pool = EntryPool(_eligible_pool(candidates))
+    pool = EntryPool(known_entries(candidates))
     relevant = _relevant_groups(candidates, chosen, pool, sure=sure, cap=cap, neighbours=neighbours)
     chosen.extend(relevant)
     used += sum(w.entry.token_count for w in relevant)
@@ -132,7 +133,7 @@ def select_query_window(
     recent = [e for e in recent if e.version not in drop]
     chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
     used += sum(e.token_count for e in recent)
-    return assemble_window(candidates, chosen, used=used, budget=budget, reserve=reserve)
+    return assemble_window(candidates, chosen, budget=budget, reserve=reserve)
 
 
 def latest_turn_start(tail: Sequence[Entry]) -> int:
@@ -186,19 +187,6 @@ def _relevant_groups(
             for e in new
         )
     return out
-
-
-def _eligible_pool(candidates: WindowCandidates) -> list[Entry]:
-    """Pins (already sent) and eligible active entries: what a group may be made of."""
-    through = candidates.compacted_through
-    found = [s.entry for s in candidates.relevant]
-    loose = [*candidates.tail, *candidates.companions, *found]
-    eligible = [
-        e
-        for e in loose
-        if e.kind is EntryKind.MESSAGE and not e.is_pin and through < e.version
-    ]
-    return [*candidates.pins, *eligible]
 
 
 def _recent_fill(older: Sequence[Entry], taken: set[int], room: int) -> list[Entry]:
