@@ -37,8 +37,7 @@ from bench._postgres import fresh_database, open_store
 from domain.model import Entry, Message, Role
 from domain.tokens import message_text
 from domain.window import Reason, Window
-from entrypoints.engine import Engine
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Engine, Store
 
 SEED = 20_261_126
 CONVERSATIONS = sized(40, 1)
@@ -49,7 +48,7 @@ BUDGETS = (2000, 4000, 8000, 16000)
 TENANT = "bench-recall"
 
 
-def engine_over(store: ContextStore) -> Engine:
+def engine_over(store: Store) -> Engine:
     """The engine as a deployment wires it, over `store`, for the local model's vectors."""
     tokens = OfflineTokenCounter()
     return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),

@@ -1,14 +1,89 @@
-"""The composition root: which adapters an engine is built from, per deployment."""
+"""The composition root: which adapters a deployment runs on, and the engine and app over them.
+
+`kata-context serve` (cli.py), the Vercel entry (vercel.py), offline agents (offline.py) and
+the CLI's one-off commands all build here. Nothing opens here: a PostgreSQL pool is built
+closed and opens in the app's lifespan, or in a command's `with` block. PostgreSQL and
+Litestar are imported only by the functions that need them, so an offline agent never pays
+for either.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
+from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
 from entrypoints.settings import Settings
 from ports.embedder import Embedder
+from ports.keys import ApiKeyStore
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
+
+
+@attrs.frozen(kw_only=True)
+class Adapters:
+    """A deployment's storage: the context store, the API key store, and the lifespans
+    that open and close what they hold (a pool)."""
+
+    store: ContextStore
+    keys: ApiKeyStore
+    lifespan: Sequence[Lifespan] = ()
+
+
+def memory_adapters() -> Adapters:
+    """Everything in process memory: nothing to open, nothing kept."""
+    from adapters.memory.keys import MemoryKeyStore
+    from adapters.memory.store import MemoryStore
+
+    return Adapters(store=MemoryStore(), keys=MemoryKeyStore())
+
+
+def postgres_adapters(
+    url: str,
+    *,
+    min_size: int,
+    max_size: int,
+    max_idle: float = 60.0,
+    prepare: bool = False,
+    before: Callable[[], Any] | None = None,
+) -> Adapters:
+    """Both stores over one pool on `url`, built closed: the lifespan opens it (after
+    `before`, e.g. migrations) when the app starts and closes it when the app stops."""
+    from adapters.postgres.keys import PostgresKeyStore
+    from adapters.postgres.pool import build_pool
+    from adapters.postgres.store import PostgresStore
+    from entrypoints.lifespan import pool_lifespan
+
+    pool = build_pool(
+        url, min_size=min_size, max_size=max_size, max_idle=max_idle, prepare=prepare
+    )
+    return Adapters(
+        store=PostgresStore(pool),
+        keys=PostgresKeyStore(pool),
+        lifespan=(pool_lifespan(pool, before=before),),
+    )
+
+
+@contextmanager
+def opened_postgres_adapters(url: str) -> Iterator[Adapters]:
+    """Both stores over a one-connection pool on `url`, open for the `with` block."""
+    from adapters.postgres.keys import PostgresKeyStore
+    from adapters.postgres.pool import build_pool
+    from adapters.postgres.store import PostgresStore
+
+    with build_pool(url, min_size=1, max_size=1) as pool:
+        yield Adapters(store=PostgresStore(pool), keys=PostgresKeyStore(pool))
 
 
 def build_engine(
@@ -29,4 +104,17 @@ def build_engine(
         ids=UuidIds(),
         embedder=embedder,
         dimension=settings.dimension,
+    )
+
+
+def build_app(adapters: Adapters, settings: Settings, *, env: Mapping[str, str]) -> Litestar:
+    """The HTTP API over `adapters`, with the embedder `env` names (KATA_EMBEDDER)."""
+    from entrypoints.http.app import create_app
+
+    embedder = embedder_from_env(env, dimension=settings.dimension)
+    return create_app(
+        engine=build_engine(adapters.store, settings, embedder=embedder),
+        keys=adapters.keys,
+        settings=settings,
+        lifespan=adapters.lifespan,
     )

@@ -1,4 +1,4 @@
-"""ContextStore over PostgreSQL (psycopg 3, sync, through a pool the caller opened).
+"""Every storage port over PostgreSQL (psycopg 3, sync, through a pool the caller opened).
 
 Appends, forks and windows are single statements (see queries.py): autocommit makes each
 atomic, and the context's row lock keeps versions gapless under concurrent writers.

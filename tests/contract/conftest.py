@@ -8,15 +8,15 @@ import pytest
 
 from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from ports.keys import ApiKeyStore
 
 
 @pytest.fixture(params=["memory", "postgres"])
-def store(request: pytest.FixtureRequest) -> ContextStore:
+def store(request: pytest.FixtureRequest) -> Store:
     """Every adapter in turn; tests never assume the store is empty."""
     if request.param == "postgres":
-        found: ContextStore = request.getfixturevalue("postgres_store")
+        found: Store = request.getfixturevalue("postgres_store")
         return found
     return MemoryStore()
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.model import Context, EntryDraft, EntryKind, Policy, Role, ToolCall, VersionRange
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from ports.clock import Clock
 
 # The deployment's embedding dimension; values used below are exact in float32 (pgvector).
@@ -26,7 +26,7 @@ def vec(*values: float) -> tuple[float, ...]:
 
 
 def make_context(
-    store: ContextStore,
+    store: Store,
     tenant: str,
     clock: Clock,
     *,
@@ -86,7 +86,7 @@ def summary(first: int, last: int, *, text: str = "summary", tokens: int = 7) ->
 
 
 def fill(
-    store: ContextStore, tenant: str, cid: str, drafts: Sequence[EntryDraft], now: datetime
+    store: Store, tenant: str, cid: str, drafts: Sequence[EntryDraft], now: datetime
 ) -> None:
     """Append drafts one batch."""
     store.append(tenant, cid, list(drafts), now=now)

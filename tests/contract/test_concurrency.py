@@ -1,4 +1,5 @@
-"""Concurrent writers: gapless versions, nothing lost, conflicts instead of interleaving."""
+"""The version log (ports.version_log) under concurrent writers: gapless versions,
+nothing lost, conflicts instead of interleaving."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from domain.errors import VersionConflict
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context
 
@@ -34,7 +35,7 @@ def _run(workers: list[Callable[[], None]]) -> None:
 
 
 def test_parallel_appends_to_one_context_are_gapless_and_complete(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     got: dict[str, int] = {}
@@ -69,7 +70,7 @@ def test_parallel_appends_to_one_context_are_gapless_and_complete(
 
 
 def test_expected_version_lets_one_writer_win_each_round(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     rounds = 20

@@ -1,4 +1,5 @@
-"""Contexts: create, read, list with cursors, update, soft delete, tenant isolation."""
+"""Contexts (ports.contexts): create, read, list with cursors, update, soft delete,
+tenant isolation."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import pytest
 
 from domain.errors import ContextNotFound, InvalidInput
 from domain.model import ContextChanges, Policy
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, new_id
 
 
 def test_create_then_get_returns_the_same_empty_context(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     policy = Policy(budget=4000, reserve=100, keep_recent=3, enabled=True)
     created = make_context(store, tenant, clock, name="alpha", policy=policy, metadata={"a": [1]})
@@ -26,7 +27,7 @@ def test_create_then_get_returns_the_same_empty_context(
     assert got.parent_id is None and got.fork_version is None and got.deleted_at is None
 
 
-def test_unknown_context_is_not_found(store: ContextStore, tenant: str) -> None:
+def test_unknown_context_is_not_found(store: Store, tenant: str) -> None:
     missing = new_id()
     with pytest.raises(ContextNotFound) as err:
         store.get_context(tenant, missing)
@@ -34,7 +35,7 @@ def test_unknown_context_is_not_found(store: ContextStore, tenant: str) -> None:
 
 
 def test_other_tenants_context_answers_like_a_missing_one(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft()], now=clock.now())
@@ -62,7 +63,7 @@ def test_other_tenants_context_answers_like_a_missing_one(
 
 
 def test_list_pages_through_live_contexts_in_creation_order(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     made = [make_context(store, tenant, clock, name=f"c{i}") for i in range(7)]
     make_context(store, new_id(), clock, name="someone else's")
@@ -82,7 +83,7 @@ def test_list_pages_through_live_contexts_in_creation_order(
 
 
 def test_list_exact_multiple_of_limit_ends_without_cursor(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     made = [make_context(store, tenant, clock) for _ in range(4)]
     first = store.list_contexts(tenant, limit=2)
@@ -95,7 +96,7 @@ def test_list_exact_multiple_of_limit_ends_without_cursor(
 
 
 def test_cursors_travel_in_a_url_as_they_are(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     for _ in range(3):
         make_context(store, tenant, clock)
@@ -107,7 +108,7 @@ def test_cursors_travel_in_a_url_as_they_are(
 
 
 def test_update_replaces_given_fields_and_bumps_updated_at(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock, name="before", metadata={"k": 1})
     now = clock.now()
@@ -128,7 +129,7 @@ def test_update_replaces_given_fields_and_bumps_updated_at(
 
 
 def test_soft_deleted_context_answers_as_missing_everywhere(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(embedding=None)], now=clock.now())

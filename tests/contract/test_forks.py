@@ -1,4 +1,4 @@
-"""Forks: copies of the parent's history up to N, listed under the parent."""
+"""Forks (ports.forks): the parent's history up to N, listed under the parent."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from hypothesis import strategies as st
 
 from domain.errors import ContextNotFound, VersionOutOfRange
 from domain.model import Role
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, new_id, summary, vec
 
 
-def _all(store: ContextStore, tenant: str, cid: str, at: int | None = None) -> list:
+def _all(store: Store, tenant: str, cid: str, at: int | None = None) -> list:
     return list(store.read_entries(tenant, cid, limit=1000, at=at).items)
 
 
 def test_fork_copies_history_and_records_its_origin(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     parent = make_context(store, tenant, clock, name="p", metadata={"m": 1})
     store.append(
@@ -53,7 +53,7 @@ def test_fork_copies_history_and_records_its_origin(
 
 
 def test_fork_before_the_summary_has_no_compaction_state(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     parent = make_context(store, tenant, clock)
     store.append(tenant, parent.id, [draft("a"), draft("b")], now=clock.now())
@@ -64,7 +64,7 @@ def test_fork_before_the_summary_has_no_compaction_state(
     assert view.summary is None and [e.version for e in view.entries] == [1, 2]
 
 
-def test_fork_at_zero_and_out_of_range(store: ContextStore, tenant: str, clock: FakeClock) -> None:
+def test_fork_at_zero_and_out_of_range(store: Store, tenant: str, clock: FakeClock) -> None:
     parent = make_context(store, tenant, clock)
     store.append(tenant, parent.id, [draft()], now=clock.now())
     empty = store.fork(tenant, parent.id, version=0, new_id=new_id(), name="e", now=clock.now())
@@ -75,7 +75,7 @@ def test_fork_at_zero_and_out_of_range(store: ContextStore, tenant: str, clock: 
 
 
 def test_list_forks_shows_live_direct_children_oldest_first(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     parent = make_context(store, tenant, clock)
     store.append(tenant, parent.id, [draft(), draft()], now=clock.now())
@@ -102,7 +102,7 @@ def test_list_forks_shows_live_direct_children_oldest_first(
     data=st.data(),
 )
 def test_state_at_n_of_a_fork_equals_the_parents(
-    store: ContextStore, tokens: list[int], summary_at: int | None, data: st.DataObject
+    store: Store, tokens: list[int], summary_at: int | None, data: st.DataObject
 ) -> None:
     tenant, clock = new_id(), FakeClock()
     parent = make_context(store, tenant, clock)

@@ -10,7 +10,7 @@ import pytest
 
 from domain.errors import ContextNotFound, InvalidInput
 from domain.model import ContextChanges, Policy
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import make_context, new_id
 
@@ -28,7 +28,7 @@ WRITERS: dict[str, Callable[[int], Any]] = {
 
 
 def test_concurrent_updates_of_different_policy_fields_all_survive(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     start = threading.Barrier(len(WRITERS))
@@ -55,7 +55,7 @@ def test_concurrent_updates_of_different_policy_fields_all_survive(
 
 
 def test_policy_fields_change_the_stored_policy_not_the_defaults(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock, policy=Policy(budget=4000, keep_recent=3))
     got = store.update_context(
@@ -66,7 +66,7 @@ def test_policy_fields_change_the_stored_policy_not_the_defaults(
 
 
 def test_a_merged_policy_that_breaks_a_rule_is_refused_and_nothing_changes(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock, policy=Policy(budget=1000, reserve=100))
     changes = ContextChanges(name="renamed", metadata={"a": 1}, policy_fields={"reserve": 1000})
@@ -76,7 +76,7 @@ def test_a_merged_policy_that_breaks_a_rule_is_refused_and_nothing_changes(
 
 
 def test_a_whole_policy_then_fields_replaces_then_changes(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock, policy=Policy(budget=4000, keep_recent=3))
     changes = ContextChanges(policy=Policy(budget=2000), policy_fields={"enabled": True})
@@ -85,7 +85,7 @@ def test_a_whole_policy_then_fields_replaces_then_changes(
 
 
 def test_policy_fields_of_another_tenants_context_answer_not_found(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     changes = ContextChanges(policy_fields={"budget": 10})

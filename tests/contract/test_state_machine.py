@@ -22,7 +22,7 @@ from hypothesis.stateful import (
 from domain.errors import ContextNotFound, IdempotencyKeyReused, VersionConflict, VersionOutOfRange
 from domain.model import Entry, EntryDraft, EntryKind, Role
 from domain.versioning import batch_fingerprint
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, summary
 
@@ -98,7 +98,7 @@ drafts_strategy = st.lists(
 class StoreMachine(RuleBasedStateMachine):
     """Drives one store and the model side by side; every answer must agree."""
 
-    store: ContextStore
+    store: Store
 
     contexts = Bundle("contexts")
 
@@ -307,7 +307,7 @@ def _project_draft(d: EntryDraft, version: int) -> tuple[Any, ...]:
     return (version, d.role, d.content, d.token_count, d.pinned, d.kind, d.covers)
 
 
-def test_store_agrees_with_the_model(store: ContextStore) -> None:
+def test_store_agrees_with_the_model(store: Store) -> None:
     machine = type("BoundStoreMachine", (StoreMachine,), {"store": store})
     run_state_machine_as_test(
         machine,

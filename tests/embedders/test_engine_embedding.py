@@ -12,8 +12,7 @@ from adapters.tokens import OfflineTokenCounter
 from domain.errors import InvalidInput
 from domain.model import Message, Role, ToolCall
 from domain.window import Reason
-from entrypoints.engine import Engine
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Engine, Store
 from tests.conftest import FakeClock
 from tests.postgres_fixtures import StoreFactory
 
@@ -24,7 +23,7 @@ def embedder() -> LocalEmbedder:
 
 
 @pytest.fixture(params=["memory", "postgres"])
-def store64(request: pytest.FixtureRequest) -> ContextStore:
+def store64(request: pytest.FixtureRequest) -> Store:
     """A store whose deployment dimension is the local model's."""
     if request.param == "postgres":
         stores: StoreFactory = request.getfixturevalue("postgres_stores")
@@ -32,7 +31,7 @@ def store64(request: pytest.FixtureRequest) -> ContextStore:
     return MemoryStore()
 
 
-def engine_for(store: ContextStore, embedder: LocalEmbedder, dimension: int) -> Engine:
+def engine_for(store: Store, embedder: LocalEmbedder, dimension: int) -> Engine:
     tokens = OfflineTokenCounter()
     return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
                   clock=FakeClock(), ids=UuidIds(), embedder=embedder, dimension=dimension)
@@ -47,7 +46,7 @@ def test_an_embedder_of_another_dimension_is_refused_at_startup(
 
 
 def test_entries_without_vectors_are_embedded_on_append_and_queries_too(
-    store64: ContextStore, embedder: LocalEmbedder
+    store64: Store, embedder: LocalEmbedder
 ) -> None:
     engine = engine_for(store64, embedder, LOCAL_DIMENSION)
     ctx = engine.create_context("00000000-0000-4000-8000-00000000abcd")

@@ -14,8 +14,7 @@ from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.tokens import OfflineTokenCounter
-from entrypoints.engine import Engine
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Engine, Store
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
 from entrypoints.settings import Settings
@@ -48,7 +47,7 @@ class Api:
 
 
 @pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
-def adapters(request: pytest.FixtureRequest) -> tuple[ContextStore, ApiKeyStore]:
+def adapters(request: pytest.FixtureRequest) -> tuple[Store, ApiKeyStore]:
     """The store and key store of each adapter in turn (Postgres: a database of dimension 3)."""
     if request.param == "postgres":
         store, keys = request.getfixturevalue("postgres_stores")(DIMENSION)
@@ -57,7 +56,7 @@ def adapters(request: pytest.FixtureRequest) -> tuple[ContextStore, ApiKeyStore]
 
 
 @pytest.fixture
-def api(adapters: tuple[ContextStore, ApiKeyStore], clock: Any, ids: Any) -> Iterator[Api]:
+def api(adapters: tuple[Store, ApiKeyStore], clock: Any, ids: Any) -> Iterator[Api]:
     """The app over the chosen adapters, with a fresh tenant (and a second one) per test."""
     store, keys = adapters
     tokens = OfflineTokenCounter()

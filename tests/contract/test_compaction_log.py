@@ -1,85 +1,19 @@
-"""Window candidates and compaction records: pins, newest summary, the fitting tail."""
+"""The compaction log (ports.compaction_log): summaries recorded as versions, standing in
+for what they cover, refused when the head moved."""
 
 from __future__ import annotations
 
 import pytest
 
 from domain.errors import VersionConflict
-from domain.model import ContextChanges, EntryKind, Policy, Role, VersionRange
-from entrypoints.engine import Store as ContextStore
+from domain.model import EntryKind, Role, VersionRange
+from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, summary
 
 
-def test_tail_is_the_newest_suffix_that_fits(
-    store: ContextStore, tenant: str, clock: FakeClock
-) -> None:
-    ctx = make_context(store, tenant, clock)
-    tokens = [5, 3, 8, 2, 4]
-    store.append(tenant, ctx.id, [draft(f"m{t}", tokens=t) for t in tokens], now=clock.now())
-    cases = {
-        0: [],
-        3: [],
-        4: [5],
-        5: [5],
-        6: [4, 5],
-        13: [4, 5],
-        14: [3, 4, 5],
-        16: [3, 4, 5],
-        17: [2, 3, 4, 5],
-        21: [2, 3, 4, 5],
-        22: [1, 2, 3, 4, 5],
-    }
-    for budget, versions in cases.items():
-        got = store.window_candidates(tenant, ctx.id, tail_tokens=budget)
-        assert [e.version for e in got.tail] == versions, budget
-        assert got.head_version == 5 and got.compacted_through == 0
-        assert got.pins == () and got.summary is None
-    everything = store.window_candidates(tenant, ctx.id, tail_tokens=10_000)
-    assert [e.version for e in everything.tail] == [1, 2, 3, 4, 5]
-
-
-def test_candidates_carry_the_policy_of_the_same_state(
-    store: ContextStore, tenant: str, clock: FakeClock
-) -> None:
-    policy = Policy(budget=900, reserve=100, keep_recent=3)
-    ctx = make_context(store, tenant, clock, policy=policy)
-    assert store.window_candidates(tenant, ctx.id, tail_tokens=10).policy == policy
-    changed = Policy(budget=500, reserve=0, enabled=True)
-    store.update_context(tenant, ctx.id, ContextChanges(policy=changed), now=clock.now())
-    store.append(tenant, ctx.id, [draft("a", tokens=4)], now=clock.now())
-    got = store.window_candidates(tenant, ctx.id, tail_tokens=10)
-    assert got.policy == changed and got.head_version == 1
-
-
-def test_pins_are_kept_apart_and_never_cost_tail_tokens(
-    store: ContextStore, tenant: str, clock: FakeClock
-) -> None:
-    ctx = make_context(store, tenant, clock)
-    store.append(
-        tenant,
-        ctx.id,
-        [
-            draft("sys", role=Role.SYSTEM, tokens=50),
-            draft("a", tokens=4),
-            draft("pinned", tokens=60, pinned=True),
-            draft("b", tokens=4),
-            draft("c", tokens=4),
-        ],
-        now=clock.now(),
-    )
-    got = store.window_candidates(tenant, ctx.id, tail_tokens=8)
-    assert [e.version for e in got.pins] == [1, 3]
-    assert [e.version for e in got.tail] == [4, 5]
-    assert [e.version for e in store.window_candidates(tenant, ctx.id, tail_tokens=12).tail] == [
-        2,
-        4,
-        5,
-    ]
-
-
 def test_compaction_summary_stands_in_for_what_it_covers(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(
@@ -117,7 +51,7 @@ def test_compaction_summary_stands_in_for_what_it_covers(
 
 
 def test_newest_summary_supersedes_older_ones(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(f"m{i}", tokens=10) for i in range(1, 5)], now=clock.now())
@@ -138,7 +72,7 @@ def test_newest_summary_supersedes_older_ones(
 
 
 def test_compaction_refuses_a_moved_head(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(), draft(), draft()], now=clock.now())

@@ -21,8 +21,7 @@ from adapters.tokens import OfflineTokenCounter
 from domain.errors import DimensionMismatch, InvalidInput
 from domain.model import Message, Policy, Role, ToolCall
 from domain.window import Reason, Window
-from entrypoints.engine import Engine
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Engine, Store
 from tests.conftest import FakeClock
 from tests.contract.support import DIM, vec
 
@@ -31,7 +30,7 @@ TOKENS = 10
 
 
 @pytest.fixture
-def engine(store: ContextStore, clock: FakeClock) -> Engine:
+def engine(store: Store, clock: FakeClock) -> Engine:
     tokens = OfflineTokenCounter()
     return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
                   clock=clock, ids=UuidIds(), dimension=DIM)
@@ -127,7 +126,7 @@ def test_a_relevant_tool_result_brings_its_whole_call(engine: Engine, tenant: st
 
 
 def test_compacted_entries_are_never_relevant(
-    engine: Engine, store: ContextStore, tenant: str
+    engine: Engine, store: Store, tenant: str
 ) -> None:
     messages = [message(v) for v in range(1, N + 1)]
     messages[4] = message(5, "the orion password is kept offline")
@@ -192,7 +191,7 @@ def histories(draw: st.DrawFn) -> list[Message]:
        share=st.sampled_from([0.25, 0.5, 1.0]), neighbours=st.integers(0, 2),
        angle=st.integers(0, 89))
 def test_memory_and_postgres_give_the_same_window(
-    postgres_store: ContextStore, history: list[Message], budget: int, share: float,
+    postgres_store: Store, history: list[Message], budget: int, share: float,
     neighbours: int, angle: int,
 ) -> None:
     # A quarter of the way between two entries' angles: every cosine differs.

@@ -1,4 +1,5 @@
-"""The version log: gapless batches, optimistic concurrency, idempotency, time travel."""
+"""The version log (ports.version_log): gapless batches, optimistic concurrency,
+idempotency, time travel."""
 
 from __future__ import annotations
 
@@ -20,14 +21,14 @@ from domain.model import (
     ToolCall,
 )
 from domain.versioning import batch_fingerprint
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from ports.version_log import PolicyChanged
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, vec
 
 
 def test_batches_get_consecutive_versions_and_totals(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     first = store.append(
@@ -41,7 +42,7 @@ def test_batches_get_consecutive_versions_and_totals(
     assert got.head_version == 3 and got.entry_count == 3 and got.token_total == 12
 
 
-def test_entries_round_trip_every_field(store: ContextStore, tenant: str, clock: FakeClock) -> None:
+def test_entries_round_trip_every_field(store: Store, tenant: str, clock: FakeClock) -> None:
     ctx = make_context(store, tenant, clock)
     now = clock.now()
     call = ToolCall(id="call_1", name="lookup", arguments='{"q": "weather"}')
@@ -89,7 +90,7 @@ def test_entries_round_trip_every_field(store: ContextStore, tenant: str, clock:
 
 
 def test_empty_batch_is_refused_and_writes_nothing(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     with pytest.raises(EmptyBatch):
@@ -98,7 +99,7 @@ def test_empty_batch_is_refused_and_writes_nothing(
 
 
 def test_expected_version_mismatch_is_a_conflict_carrying_the_head(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(), draft()], now=clock.now(), expected_version=0)
@@ -111,7 +112,7 @@ def test_expected_version_mismatch_is_a_conflict_carrying_the_head(
 
 
 def test_idempotent_retry_returns_the_first_result_and_writes_nothing(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     batch = [draft("one"), draft("two")]
@@ -142,7 +143,7 @@ def test_idempotent_retry_returns_the_first_result_and_writes_nothing(
 
 
 def test_idempotency_key_with_another_payload_is_refused(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     a, b = [draft("a")], [draft("b")]
@@ -163,7 +164,7 @@ def test_idempotency_key_with_another_payload_is_refused(
 
 
 def test_idempotency_keys_are_scoped_to_the_context(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     one = make_context(store, tenant, clock)
     two = make_context(store, tenant, clock)
@@ -178,7 +179,7 @@ def test_idempotency_keys_are_scoped_to_the_context(
 
 
 def test_read_entries_pages_by_version_cursor(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(f"m{i}") for i in range(1, 8)], now=clock.now())
@@ -194,7 +195,7 @@ def test_read_entries_pages_by_version_cursor(
 
 
 def test_time_travel_reads_the_state_at_a_version(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(f"m{i}") for i in range(1, 6)], now=clock.now())
@@ -210,7 +211,7 @@ def test_time_travel_reads_the_state_at_a_version(
 
 
 def test_read_versions_returns_existing_versions_in_order(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     store.append(tenant, ctx.id, [draft(f"m{i}") for i in range(1, 6)], now=clock.now())
@@ -220,7 +221,7 @@ def test_read_versions_returns_existing_versions_in_order(
 
 
 def test_an_append_counted_under_another_policy_is_refused_and_writes_nothing(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock, policy=Policy(encoding="o200k_base"))
     done = store.append(
@@ -247,7 +248,7 @@ def test_an_append_counted_under_another_policy_is_refused_and_writes_nothing(
 
 
 def test_a_replay_answers_before_the_policy_check(
-    store: ContextStore, tenant: str, clock: FakeClock
+    store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock)
     first = store.append(tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k")
