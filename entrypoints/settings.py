@@ -7,8 +7,6 @@ from collections.abc import Mapping
 
 import attrs
 
-from entrypoints.engine import MAX_BATCH, MAX_PAGE
-
 MIB = 1024 * 1024
 
 
@@ -38,8 +36,6 @@ class Settings:
     """Limits and connections of one deployment (defaults suit local use)."""
 
     max_body_bytes: int = MIB
-    max_batch: int = MAX_BATCH
-    max_page: int = MAX_PAGE
     max_metadata_bytes: int = 16 * 1024
     max_metadata_depth: int = 8
     # How long a verified API key is trusted without asking the store again (0: never).
