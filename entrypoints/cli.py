@@ -1,18 +1,25 @@
-"""`kata-context`: serve the API locally, run migrations, manage API keys."""
+"""`kata-context`: serve the API locally, run migrations, manage API keys, change policies."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
+import typing
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from entrypoints.local import DEFAULT_DATA_DIR, embedded_database, local_key
+import attrs
+
+from entrypoints.local import DEFAULT_DATA_DIR, LOCAL_TENANT, embedded_database, local_key
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from entrypoints.compose import Adapters
 
 
 def _common(*, defaults: bool) -> argparse.ArgumentParser:
@@ -68,6 +75,21 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--tenant", default=None)
     revoke = keys.add_parser("revoke", parents=common, help="revoke a key by id or unique prefix")
     revoke.add_argument("key")
+
+    contexts = sub.add_parser("contexts", parents=common, help="inspect and change contexts")
+    policy = contexts.add_subparsers(dest="contexts_command").add_parser(
+        "policy", parents=common, help="show a context's policy, or change some of its fields"
+    )
+    policy.add_argument("context_id")
+    policy.add_argument("--tenant", default=LOCAL_TENANT, help="the context's tenant")
+    policy.add_argument(
+        "--set",
+        dest="changes",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a policy field to change (repeatable); the others stay as they are",
+    )
     return p
 
 
@@ -82,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrations(command, args)
         if command == "keys":
             return _keys(args)
+        if command == "contexts":
+            return _contexts(args)
     except Exception as err:  # a CLI answers with a line, not a traceback
         if os.environ.get("KATA_DEBUG"):
             raise
@@ -103,22 +127,23 @@ def _database(args: argparse.Namespace) -> Iterator[str]:
 
 
 @contextmanager
-def _key_store(args: argparse.Namespace) -> Iterator[Any]:
-    from adapters.postgres.keys import PostgresKeyStore
-    from adapters.postgres.pool import build_pool
+def _opened(args: argparse.Namespace) -> Iterator[Adapters]:
+    # The stores over the command's database, migrated first, open for the block.
+    from entrypoints.compose import opened_postgres_adapters
     from migrations import migrate
 
     with _database(args) as url:
         migrate(url, dimension=Settings.from_env().dimension)
-        with build_pool(url, min_size=1, max_size=1) as pool:
-            yield PostgresKeyStore(pool)
+        with opened_postgres_adapters(url) as adapters:
+            yield adapters
 
 
 def _keys(args: argparse.Namespace) -> int:
     from adapters.system import SystemClock
     from entrypoints.keys import issue_key
 
-    with _key_store(args) as keys:
+    with _opened(args) as adapters:
+        keys = adapters.keys
         if args.keys_command == "create":
             key, secret = issue_key(
                 keys, tenant_id=args.tenant, label=args.label, clock=SystemClock()
@@ -139,6 +164,50 @@ def _keys(args: argparse.Namespace) -> int:
             return 1
     print("usage: kata-context keys {create,list,revoke}", file=sys.stderr)
     return 2
+
+
+def _contexts(args: argparse.Namespace) -> int:
+    from domain.model import ContextChanges
+    from entrypoints.compose import build_engine
+
+    if args.contexts_command != "policy":
+        print("usage: kata-context contexts policy CONTEXT_ID [--set FIELD=VALUE]", file=sys.stderr)
+        return 2
+    fields = dict(_policy_field(raw) for raw in args.changes)
+    settings = Settings.from_env()
+    with _opened(args) as adapters:
+        engine = build_engine(adapters.store, settings)
+        if fields:
+            changes = ContextChanges(policy_fields=fields)
+            context = engine.update_context(args.tenant, args.context_id, changes)
+        else:
+            context = engine.get_context(args.tenant, args.context_id)
+    print(f"policy of context {context.id} (tenant {context.tenant_id}):")
+    for name, value in attrs.asdict(context.policy).items():
+        print(f"  {name}={_shown(value)}")
+    return 0
+
+
+def _policy_field(raw: str) -> tuple[str, Any]:
+    # FIELD=VALUE, the value read as the field's type, spelled as in JSON (true, 0.7, null).
+    import msgspec
+
+    from domain.model import Policy
+
+    name, sep, value = (part.strip() for part in raw.partition("="))
+    if not sep:
+        raise ValueError(f"--set takes FIELD=VALUE, got {raw!r}")
+    kind = typing.get_type_hints(Policy).get(name)
+    if kind is None or kind is str:
+        return name, value  # an unknown field is the domain's to refuse
+    try:
+        return name, msgspec.convert(value, kind, strict=False)
+    except msgspec.ValidationError as err:
+        raise ValueError(f"--set {name}: {err}, got {value!r}") from None
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _migrations(command: str, args: argparse.Namespace) -> int:
@@ -165,55 +234,12 @@ def _migrations(command: str, args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from adapters.system import SystemClock
-    from entrypoints.compose import build_engine
-    from entrypoints.embedding import embedder_from_env
-    from entrypoints.http.app import create_app
+    from entrypoints.compose import build_app
 
     settings = Settings.from_env()
     with ExitStack() as stack:
-        if args.store == "memory":
-            from adapters.memory.keys import MemoryKeyStore
-            from adapters.memory.store import MemoryStore
-
-            store: Any = MemoryStore()
-            keys: Any = MemoryKeyStore()
-            lifespan: list[Any] = []
-            where = "in memory (nothing is kept)"
-        else:
-            from adapters.postgres.keys import PostgresKeyStore
-            from adapters.postgres.pool import build_pool
-            from adapters.postgres.store import PostgresStore
-            from entrypoints.lifespan import pool_lifespan
-            from migrations import migrate
-
-            embedded = not (args.database_url or _env_database_url())
-            url = stack.enter_context(_database(args))
-            migrate(url, dimension=settings.dimension)
-            # Prepared statements save each statement's planning (append 1.09 -> 0.78 ms):
-            # safe on the embedded server, which no pooler stands in front of.
-            prepare = settings.prepare_statements
-            pool = build_pool(
-                url, min_size=2, max_size=8, prepare=embedded if prepare is None else prepare
-            )
-            store, keys = PostgresStore(pool), PostgresKeyStore(pool)
-            lifespan = [pool_lifespan(pool)]
-            where = (
-                "PostgreSQL at " + _describe(url)
-                if args.database_url or _env_database_url()
-                else f"embedded PostgreSQL in {args.data_dir / 'postgres'}"
-            )
-            with build_pool(url, min_size=1, max_size=1) as setup:
-                secret = local_key(PostgresKeyStore(setup), args.data_dir, clock=SystemClock())
-        if args.store == "memory":
-            secret = local_key(keys, args.data_dir, clock=SystemClock())
-        embedder = embedder_from_env(os.environ, dimension=settings.dimension)
-        app = create_app(
-            engine=build_engine(store, settings, embedder=embedder),
-            keys=keys,
-            settings=settings,
-            lifespan=lifespan,
-        )
+        adapters, secret, where = _local_adapters(args, settings, stack)
+        app = build_app(adapters, settings, env=os.environ)
         base = f"http://{args.host}:{args.port}"
         print(f"Kata Context on {base}  (store: {where})", flush=True)
         print(f"  docs:    {base}/api/docs", flush=True)
@@ -231,6 +257,39 @@ def _serve(args: argparse.Namespace) -> int:
             log_level="info",
         )
     return 0
+
+
+def _local_adapters(
+    args: argparse.Namespace, settings: Settings, stack: ExitStack
+) -> tuple[Adapters, str, str]:
+    # The stores `serve` runs on, the local tenant's key, and where the data is kept. The
+    # embedded server (when no URL is given) stays up until `stack` closes.
+    from adapters.system import SystemClock
+    from entrypoints.compose import memory_adapters, opened_postgres_adapters, postgres_adapters
+
+    if args.store == "memory":
+        adapters = memory_adapters()
+        secret = local_key(adapters.keys, args.data_dir, clock=SystemClock())
+        return adapters, secret, "in memory (nothing is kept)"
+    from migrations import migrate
+
+    given = args.database_url or _env_database_url()
+    url = stack.enter_context(_database(args))
+    migrate(url, dimension=settings.dimension)
+    # Prepared statements save each statement's planning (append 1.09 -> 0.78 ms): safe on
+    # the embedded server, which no pooler stands in front of.
+    prepare = settings.prepare_statements
+    adapters = postgres_adapters(
+        url, min_size=2, max_size=8, prepare=not given if prepare is None else prepare
+    )
+    with opened_postgres_adapters(url) as setup:
+        secret = local_key(setup.keys, args.data_dir, clock=SystemClock())
+    where = (
+        f"PostgreSQL at {_describe(url)}"
+        if given
+        else f"embedded PostgreSQL in {args.data_dir / 'postgres'}"
+    )
+    return adapters, secret, where
 
 
 def _describe(url: str) -> str:

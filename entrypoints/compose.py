@@ -65,9 +65,7 @@ def postgres_adapters(
     from adapters.postgres.store import PostgresStore
     from entrypoints.lifespan import pool_lifespan
 
-    pool = build_pool(
-        url, min_size=min_size, max_size=max_size, max_idle=max_idle, prepare=prepare
-    )
+    pool = build_pool(url, min_size=min_size, max_size=max_size, max_idle=max_idle, prepare=prepare)
     return Adapters(
         store=PostgresStore(pool),
         keys=PostgresKeyStore(pool),

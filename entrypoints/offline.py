@@ -1,9 +1,8 @@
-"""The composition root for offline agents: the engine over the in-memory store."""
+"""Offline agents: the engine over the in-memory store, in process (built by compose.py)."""
 
 from __future__ import annotations
 
-from adapters.memory.store import MemoryStore
-from entrypoints.compose import build_engine
+from entrypoints.compose import build_engine, memory_adapters
 from entrypoints.engine import Engine
 from entrypoints.settings import Settings
 from ports.embedder import Embedder
@@ -13,4 +12,4 @@ def memory_engine(*, embedder: Embedder | None = None, dimension: int = 1536) ->
     """An engine that keeps everything in process: no database, no network."""
     if embedder is not None:
         dimension = embedder.dimension
-    return build_engine(MemoryStore(), Settings(dimension=dimension), embedder=embedder)
+    return build_engine(memory_adapters().store, Settings(dimension=dimension), embedder=embedder)

@@ -3,9 +3,9 @@
 api/index.py calls production_app() at module level (Vercel wants a module-level `app`).
 
 DATABASE_URL is the pooled URL the app serves from (Neon's -pooler host, PgBouncer...);
-DATABASE_URL_DIRECT is the unpooled one migrations need. Importing this module builds the
-app and a *closed* pool; the pool opens in the Litestar lifespan, so an import never
-touches the network (Vercel imports once per cold start, then serves many requests).
+DATABASE_URL_DIRECT is the unpooled one migrations need. production_app() builds the app
+and a *closed* pool (entrypoints/compose.py); the pool opens in the Litestar lifespan, so
+an import never touches the network (Vercel imports once per cold start, then serves many requests).
 Set KATA_MIGRATE_ON_START=1 to apply pending migrations at startup (advisory-locked);
 otherwise run `kata-context migrate --database-url "$DATABASE_URL_DIRECT"` once per release.
 """
@@ -16,13 +16,7 @@ import os
 
 from litestar import Litestar
 
-from adapters.postgres.keys import PostgresKeyStore
-from adapters.postgres.pool import build_pool
-from adapters.postgres.store import PostgresStore
-from entrypoints.compose import build_engine
-from entrypoints.embedding import embedder_from_env
-from entrypoints.http.app import create_app
-from entrypoints.lifespan import pool_lifespan
+from entrypoints.compose import build_app, postgres_adapters
 from entrypoints.settings import Settings
 
 
@@ -32,15 +26,6 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
     settings = Settings.from_env(environ)
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set: the Vercel app needs a PostgreSQL URL")
-    # Serverless: many instances share the database's connections; keep few, drop idle ones.
-    pool = build_pool(
-        settings.database_url,
-        min_size=settings.pool_min,
-        max_size=settings.pool_max,
-        max_idle=30.0,
-        # Off unless asked for: DATABASE_URL is meant to be a transaction-mode pooler.
-        prepare=settings.prepare_statements is True,
-    )
     before = None
     if environ.get("KATA_MIGRATE_ON_START") == "1":
         direct = settings.database_url_direct
@@ -50,13 +35,14 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
 
             migrate(direct, dimension=settings.dimension)
 
-    return create_app(
-        engine=build_engine(
-            PostgresStore(pool),
-            settings,
-            embedder=embedder_from_env(environ, dimension=settings.dimension),
-        ),
-        keys=PostgresKeyStore(pool),
-        settings=settings,
-        lifespan=[pool_lifespan(pool, before=before)],
+    # Serverless: many instances share the database's connections; keep few, drop idle ones.
+    adapters = postgres_adapters(
+        settings.database_url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        max_idle=30.0,
+        # Off unless asked for: DATABASE_URL is meant to be a transaction-mode pooler.
+        prepare=settings.prepare_statements is True,
+        before=before,
     )
+    return build_app(adapters, settings, env=environ)
