@@ -33,7 +33,7 @@ from ports.version_log import PolicyChanged
 
 
 class MemoryStore:
-    """Every storage port in process memory. One lock serialises every call (the GIL would anyway)."""
+    """Every storage port in process memory; one lock serialises every call (as the GIL would)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

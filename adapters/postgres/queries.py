@@ -167,28 +167,29 @@ UNION ALL
  WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
    AND v.eligible_before BETWEEN (SELECT eligible_total FROM c) - %(tail)s::bigint
                              AND (SELECT eligible_total FROM c)
+   -- `+ 0` keeps the primary key out of the tail's plan: a version range would read the
+   -- whole history.
    AND v.version + 0 > (SELECT compacted_through FROM c)
    AND v.version + 0 <= (SELECT head_version FROM c)
  ORDER BY v.eligible_before DESC
+ -- As many rows as tokens: enough because every entry holds at least one token (a CHECK
+ -- of the schema).
  LIMIT %(tail)s)
 """
+
+# A page of entries as of a version, with the head (a row of NULLs and the head when the
+# page is empty; no row when the context is missing).
+READ_ENTRIES_AT = after_entry("head")
 
 READ_ENTRIES = f"""
 SELECT e.*, c.head_version AS head
 FROM contexts c
-   -- `+ 0` keeps the primary key out of the tail's plan: a version range would read the
-   -- whole history.
 LEFT JOIN LATERAL (
     SELECT {_V_ENTRY} FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
- -- As many rows as tokens: enough because every entry holds at least one token (a CHECK
- -- of the schema).
       AND v.version > %(after)s
       AND v.version <= LEAST(COALESCE(%(at)s::integer, c.head_version), c.head_version)
     ORDER BY v.version
-# A page of entries as of a version, with the head (a row of NULLs and the head when the
-# page is empty; no row when the context is missing).
-READ_ENTRIES_AT = after_entry("head")
     LIMIT %(limit)s
 ) e ON true
 WHERE c.tenant_id = %(tenant)s AND c.id = %(id)s AND c.deleted_at IS NULL
@@ -214,9 +215,6 @@ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
   AND v.version > %(through)s AND v.embedding IS NOT NULL
 ORDER BY score DESC, v.version DESC
 LIMIT %(k)s
-# Every ranking (these two, and lexical.py's) selects the entry, then its score.
-RANKED_AT = after_entry("score")
-
 """
 
 # The same ranking through the HNSW index, for long histories: an iterative scan (relaxed
@@ -235,6 +233,9 @@ WITH relaxed AS MATERIALIZED (
 SELECT * FROM relaxed
 ORDER BY score DESC, version DESC
 """
+
+# Every ranking (these two, and lexical.py's) selects the entry, then its score.
+RANKED_AT = after_entry("score")
 
 # Full-text rank by ts_rank_cd (no idf): kept for queries with more distinct terms than
 # rank_lexical_bm25 spells out.
