@@ -217,6 +217,18 @@ def entry_from_draft(draft: EntryDraft, *, version: int, created_at: datetime) -
     )
 
 
+MAX_NEIGHBOURS = 4
+
+
+def check_relevance_knobs(relevant_share: float | None, neighbours: int | None) -> None:
+    """A query window spends 0..1 of its budget on relevant entries, each brought with
+    0..MAX_NEIGHBOURS entries either side (None: the policy's)."""
+    if relevant_share is not None and not 0 <= relevant_share <= 1:
+        raise InvalidInput("relevant_share must be in [0, 1]")
+    if neighbours is not None and not 0 <= neighbours <= MAX_NEIGHBOURS:
+        raise InvalidInput(f"neighbours must be within 0..{MAX_NEIGHBOURS}")
+
+
 def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
     if not 1 <= inst.budget <= MAX_BUDGET:
         raise InvalidInput(f"budget must be within 1..{MAX_BUDGET}, got {inst.budget}")
@@ -228,10 +240,7 @@ def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
         raise InvalidInput("keep_recent must be at least 0")
     if inst.summary_tokens is not None and not 1 <= inst.summary_tokens < inst.budget:
         raise InvalidInput("summary_tokens must be at least 1 and below the budget")
-    if not 0 <= inst.relevant_share <= 1:
-        raise InvalidInput("relevant_share must be in [0, 1]")
-    if not 0 <= inst.neighbours <= 4:
-        raise InvalidInput("neighbours must be within 0..4")
+    check_relevance_knobs(inst.relevant_share, inst.neighbours)
     if not inst.encoding:
         raise InvalidInput("encoding must be named")
 

@@ -139,13 +139,17 @@ class Engine:
         reserve: int | None = None,
         query: str | None = None,
         query_embedding: Sequence[float] | None = None,
+        relevant_share: float | None = None,
+        neighbours: int | None = None,
     ) -> Window:
         """The best window for the budget (the policy's when not given), query-aware
-        when a query (text, vector or both) is given."""
+        when a query (text, vector or both) is given; `relevant_share` and `neighbours`
+        override the policy's for this call."""
         return window.window(
             tenant_id, context_id, source=self.store, ranking=self.store, log=self.store,
             contexts=self.store, guess=self._guess, drafter=self._drafter,
             budget=budget, reserve=reserve, query=query, query_embedding=query_embedding,
+            relevant_share=relevant_share, neighbours=neighbours,
         )
 
     def fork(

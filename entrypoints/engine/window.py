@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.model import Policy
+from domain.model import Policy, check_relevance_knobs
 from domain.relevance import relevant_depth, select_query_window
 from domain.window import Window, WindowCandidates, check_budget, select_window
 from entrypoints.engine.drafting import Drafter
@@ -31,12 +31,16 @@ def window(
     reserve: int | None,
     query: str | None,
     query_embedding: Sequence[float] | None,
+    relevant_share: float | None = None,
+    neighbours: int | None = None,
 ) -> Window:
     """The best window for the budget (the policy's where not given).
 
     With a query (text, vector or both), older entries relevant to it share the budget
-    with the most recent ones; without one, the window is recency only.
+    with the most recent ones (up to `relevant_share` of it, each with `neighbours`
+    entries either side; the policy's where not given); without one, recency only.
     """
+    check_relevance_knobs(relevant_share, neighbours)
     query = query_text(query)
     if query_embedding is not None:
         drafter.check_dimension(query_embedding)
@@ -50,6 +54,8 @@ def window(
     if query is None and embedding is None:
         return select_window(candidates, budget=budget, reserve=reserve)
     check_budget(budget, reserve)
+    share = policy.relevant_share if relevant_share is None else relevant_share
+    near = policy.neighbours if neighbours is None else neighbours
     candidates = with_relevance(
         tenant_id,
         context_id,
@@ -58,15 +64,11 @@ def window(
         log=log,
         query=query,
         embedding=embedding,
-        neighbours=policy.neighbours,
-        depth=relevant_depth(budget - reserve, policy.relevant_share),
+        neighbours=near,
+        depth=relevant_depth(budget - reserve, share),
     )
     return select_query_window(
-        candidates,
-        budget=budget,
-        reserve=reserve,
-        share=policy.relevant_share,
-        neighbours=policy.neighbours,
+        candidates, budget=budget, reserve=reserve, share=share, neighbours=near
     )
 
 

@@ -157,6 +157,23 @@ def test_query_vectors_are_checked(engine: Engine, tenant: str) -> None:
         engine.window(tenant, cid, budget=200, query="nul \x00 inside")
 
 
+def test_share_and_neighbours_per_call_override_the_policy(engine: Engine, tenant: str) -> None:
+    messages = [message(v) for v in range(1, N + 1)]
+    messages[10] = message(11, "deploy key for orion is kept in the blue safe")
+    cid = seeded(engine, tenant, messages, neighbours=0, relevant_share=0.5)
+    ask = {"budget": 200, "query": "orion deploy key"}
+    default = dict(shape(engine.window(tenant, cid, **ask)))
+    assert default.get(11) == "relevant" and 10 not in default and 12 not in default
+    wider = dict(shape(engine.window(tenant, cid, **ask, neighbours=1)))
+    assert wider.get(10) == wider.get(11) == wider.get(12) == "relevant"
+    none = engine.window(tenant, cid, **ask, relevant_share=0.0)
+    assert none == engine.window(tenant, cid, budget=200)
+    for bad in ({"relevant_share": 1.5}, {"relevant_share": -0.1}, {"neighbours": 5},
+                {"neighbours": -1}):
+        with pytest.raises(InvalidInput):
+            engine.window(tenant, cid, **ask, **bad)  # type: ignore[arg-type]
+
+
 # -- memory and Postgres agree where their rankings do ----------------------------------
 
 
