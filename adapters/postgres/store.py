@@ -68,13 +68,13 @@ _MAX_EF_SEARCH = 1000  # pgvector's bound
 # longer ones through the HNSW index (the exact scan was 48-76 ms at 100k entries).
 DEFAULT_EXACT_BELOW = 10_000
 # Large enough for "every eligible entry" in a compaction view.
+_ALL_TOKENS = 2**62
 # Columns after the entry's, by name (read per row: looked up once, here).
 _FILLS = queries.WINDOW_AT["fills"]
 _HEAD = queries.READ_ENTRIES_AT["head"]
 _SCORE = queries.RANKED_AT["score"]
 _HIT_CONTEXT = queries.HIT_AT["context_id"]
 _HIT_DISTANCE = queries.HIT_AT["distance"]
-_ALL_TOKENS = 2**62
 
 
 class PostgresStore:
