@@ -128,6 +128,14 @@ class Engine:
         """The whole state at `version`: entries 1..version."""
         return history.state_at(tenant_id, context_id, version, log=self.store)
 
+    def version_state(
+        self, tenant_id: str, context_id: str, version: int, *, after: int = 0, limit: int = 100
+    ) -> history.VersionState:
+        """The entry `version` added and a page of the state at it (time travel)."""
+        return history.version_state(
+            tenant_id, context_id, version, log=self.store, after=after, limit=limit
+        )
+
     # -- windows, forks, compaction, search -----------------------------------------
 
     def window(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from domain.model import Entry, Page
 from entrypoints.engine.limits import MAX_PAGE, check_page
 from ports.version_log import VersionLog
@@ -33,3 +35,30 @@ def state_at(
         if page.next_cursor is None or not page.items:
             return tuple(out)
         after = page.items[-1].version
+
+
+@attrs.frozen(kw_only=True)
+class VersionState:
+    """The state at a version: the entry that version added, and a page of entries 1..N."""
+
+    version: int
+    entry: Entry | None
+    page: Page[Entry]
+
+
+def version_state(
+    tenant_id: str,
+    context_id: str,
+    version: int,
+    *,
+    log: VersionLog,
+    after: int = 0,
+    limit: int = 100,
+) -> VersionState:
+    """The entry `version` added (None at 0) and the page of its state after `after`."""
+    page = entries(tenant_id, context_id, log=log, after=after, limit=limit, at=version)
+    added = next((e for e in page.items if e.version == version), None)
+    if added is None and version > 0:
+        found = log.read_versions(tenant_id, context_id, [version])
+        added = found[0] if found else None
+    return VersionState(version=version, entry=added, page=page)

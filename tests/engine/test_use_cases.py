@@ -162,6 +162,21 @@ def test_state_at_reads_every_page(engine: Engine) -> None:
         engine.state_at(TENANT, ctx.id, 3001)
 
 
+def test_version_state_gives_the_added_entry_with_any_page(engine: Engine) -> None:
+    ctx = engine.create_context(TENANT)
+    engine.append(TENANT, ctx.id, [Message(role=Role.USER, content=f"m{i}") for i in range(9)])
+    first = engine.version_state(TENANT, ctx.id, 6, limit=2)
+    assert [e.version for e in first.page.items] == [1, 2] and first.page.next_cursor == "2"
+    assert first.entry is not None and first.entry.content == "m5"
+    last = engine.version_state(TENANT, ctx.id, 6, after=4, limit=5)
+    assert [e.version for e in last.page.items] == [5, 6] and last.page.next_cursor is None
+    assert last.entry == first.entry
+    empty = engine.version_state(TENANT, ctx.id, 0)
+    assert empty.entry is None and empty.page.items == ()
+    with pytest.raises(VersionOutOfRange):
+        engine.version_state(TENANT, ctx.id, 10)
+
+
 def test_fork_defaults_to_the_head_and_names_itself(engine: Engine) -> None:
     ctx = engine.create_context(TENANT, name="trip")
     engine.append(TENANT, ctx.id, _say(4, tokens=2))

@@ -113,14 +113,14 @@ def read_version(
     limit: Limit = 100,
 ) -> VersionState:
     """The state at `version`: the entry it added and entries 1..version, a page at a time."""
-    engine, tenant = caller.engine, caller.tenant
-    page = engine.entries(tenant, context_id, after=after, limit=limit, at=version)
-    added = engine.entries(tenant, context_id, after=max(version - 1, 0), limit=1, at=version)
+    state = caller.engine.version_state(
+        caller.tenant, context_id, version, after=after, limit=limit
+    )
     return VersionState(
         version=version,
-        entry=convert.entry_out(added.items[0]) if version > 0 and added.items else None,
-        entries=[convert.entry_out(e) for e in page.items],
-        next_cursor=page.next_cursor,
+        entry=convert.entry_out(state.entry) if state.entry is not None else None,
+        entries=[convert.entry_out(e) for e in state.page.items],
+        next_cursor=state.page.next_cursor,
     )
 
 
