@@ -10,32 +10,32 @@ import msgspec
 
 from domain.errors import InvalidInput
 from domain.model import (
+    AppendResult,
     ContentPart,
+    Context,
     ContextChanges,
     Entry,
     Message,
     Policy,
     ToolCall,
+    VersionRange,
     check_json_text,
     storable_text,
 )
 from domain.window import Window
 from entrypoints.engine import CompactionResult
-from entrypoints.http.schemas import (
+from entrypoints.http.requests import ContextCreate, ContextPatch, ForkRequest, MessageIn, PolicyIn
+from entrypoints.http.responses import (
+    AppendOut,
     CompactOut,
-    ContextCreate,
-    ContextPatch,
+    ContextOut,
     EntryOut,
-    ForkRequest,
-    MessageIn,
-    PolicyIn,
+    JSONObj,
+    PolicyOut,
     RangeOut,
     ToolCallOut,
     WindowEntryOut,
     WindowOut,
-    append_out,
-    part_out,
-    range_out,
 )
 from entrypoints.settings import Settings
 
@@ -199,3 +199,58 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def range_out(r: VersionRange | None) -> RangeOut | None:
+    """A version range on the wire."""
+    return None if r is None else RangeOut(first=r.first, last=r.last)
+
+
+def part_out(part: ContentPart) -> JSONObj:
+    """A content part as the client sent it: type, text, and its other fields."""
+    out: JSONObj = {"type": part.type}
+    if part.text is not None:
+        out["text"] = part.text
+    out.update(part.data)
+    return out
+
+
+def context_out(c: Context) -> ContextOut:
+    """A context on the wire."""
+    p = c.policy
+    return ContextOut(
+        id=c.id,
+        name=c.name,
+        metadata=dict(c.metadata),
+        policy=PolicyOut(
+            budget=p.budget,
+            reserve=p.reserve,
+            threshold=p.threshold,
+            keep_recent=p.keep_recent,
+            encoding=p.encoding,
+            enabled=p.enabled,
+            summary_tokens=p.summary_limit,
+            relevant_share=p.relevant_share,
+            neighbours=p.neighbours,
+        ),
+        parent_id=c.parent_id,
+        fork_version=c.fork_version,
+        head_version=c.head_version,
+        entry_count=c.entry_count,
+        token_total=c.token_total,
+        compacted_through=c.compacted_through,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+def append_out(r: AppendResult) -> AppendOut:
+    """An append result on the wire."""
+    return AppendOut(
+        context_id=r.context_id,
+        first_version=r.first_version,
+        last_version=r.last_version,
+        head_version=r.head_version,
+        token_count=r.token_count,
+        replayed=r.replayed,
+    )

@@ -85,3 +85,20 @@ def test_query_errors_are_problems(api: Api) -> None:
     other = api.client.get(f"/api/v1/contexts/{cid}/window", params={"query": "x"},
                            headers=api.other)
     assert other.status_code == 404
+
+
+def test_share_and_neighbours_per_request_on_get_and_post(api: Api) -> None:
+    cid = api.new_context()
+    api.append(cid, *chat(60, facts={7: "the vault code is zebra-4471, remember it"}))
+    ask = {"budget": 100, "query": "what was the vault code?"}
+    for method in ("GET", "POST"):
+        near = window(api, cid, method, **ask, neighbours=1)
+        assert near.status_code == 200, near.text
+        assert shape(near.json())[:3] == [(6, "relevant"), (7, "relevant"), (8, "relevant")]
+        none = window(api, cid, method, **ask, relevant_share=0)
+        assert none.status_code == 200, none.text
+        assert all(reason == "recent" for _, reason in shape(none.json()))
+        for bad in ({"relevant_share": 1.5}, {"neighbours": 5}, {"neighbours": -1}):
+            refused = window(api, cid, method, **ask, **bad)
+            assert refused.status_code in (400, 422), refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")

@@ -7,6 +7,8 @@ from litestar.params import JSONBody
 
 from entrypoints.http import convert
 from entrypoints.http.problem import documented
+from entrypoints.http.requests import ContextCreate, ContextPatch
+from entrypoints.http.responses import ContextOut, ContextPage
 from entrypoints.http.routes.params import (
     COMMON,
     ON_CONTEXT,
@@ -15,13 +17,6 @@ from entrypoints.http.routes.params import (
     ContextId,
     Cursor,
     Limit,
-)
-from entrypoints.http.schemas import (
-    ContextCreate,
-    ContextOut,
-    ContextPage,
-    ContextPatch,
-    context_out,
 )
 
 TAGS = ["contexts"]
@@ -38,7 +33,7 @@ TAGS = ["contexts"]
 def create_context(*, caller: CallerDep, data: JSONBody[ContextCreate]) -> ContextOut:
     """Create an empty context (version 0) with a name, metadata and policy."""
     fields = convert.context_create(data, caller.settings)
-    return context_out(caller.engine.create_context(caller.tenant, **fields))
+    return convert.context_out(caller.engine.create_context(caller.tenant, **fields))
 
 
 @get(
@@ -52,7 +47,8 @@ def create_context(*, caller: CallerDep, data: JSONBody[ContextCreate]) -> Conte
 def list_contexts(*, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None) -> ContextPage:
     """The tenant's contexts, oldest first; follow `next_cursor` for the next page."""
     page = caller.engine.list_contexts(caller.tenant, limit=limit, cursor=cursor)
-    return ContextPage(items=[context_out(c) for c in page.items], next_cursor=page.next_cursor)
+    items = [convert.context_out(c) for c in page.items]
+    return ContextPage(items=items, next_cursor=page.next_cursor)
 
 
 @get(
@@ -65,7 +61,7 @@ def list_contexts(*, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
 )
 def read_context(*, caller: CallerDep, context_id: ContextId) -> ContextOut:
     """A context with its head version and totals."""
-    return context_out(caller.engine.get_context(caller.tenant, context_id))
+    return convert.context_out(caller.engine.get_context(caller.tenant, context_id))
 
 
 @patch(
@@ -84,7 +80,7 @@ def update_context(
 ) -> ContextOut:
     """Rename, replace metadata, or change policy fields (fields left out are unchanged)."""
     changes = convert.context_changes(data, caller.settings)
-    return context_out(caller.engine.update_context(caller.tenant, context_id, changes))
+    return convert.context_out(caller.engine.update_context(caller.tenant, context_id, changes))
 
 
 @delete(

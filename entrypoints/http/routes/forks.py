@@ -8,15 +8,9 @@ from litestar.params import JSONBody
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
+from entrypoints.http.requests import CompactRequest, ForkRequest
+from entrypoints.http.responses import CompactOut, ContextList, ContextOut
 from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, CallerDep, ContextId
-from entrypoints.http.schemas import (
-    CompactOut,
-    CompactRequest,
-    ContextList,
-    ContextOut,
-    ForkRequest,
-    context_out,
-)
 
 
 @post(
@@ -36,7 +30,8 @@ def fork_context(
 ) -> ContextOut:
     """A new context holding this one's entries 1..version (default: the head)."""
     body = data or ForkRequest()
-    return context_out(caller.engine.fork(caller.tenant, context_id, **convert.fork_in(body)))
+    child = caller.engine.fork(caller.tenant, context_id, **convert.fork_in(body))
+    return convert.context_out(child)
 
 
 @get(
@@ -50,7 +45,7 @@ def fork_context(
 def list_forks(*, caller: CallerDep, context_id: ContextId) -> ContextList:
     """The live direct forks of a context, oldest first."""
     return ContextList(
-        items=[context_out(c) for c in caller.engine.forks(caller.tenant, context_id)]
+        items=[convert.context_out(c) for c in caller.engine.forks(caller.tenant, context_id)]
     )
 
 

@@ -10,6 +10,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
+from entrypoints.http.requests import AppendRequest
+from entrypoints.http.responses import AppendOut, EntryPage, VersionState
 from entrypoints.http.routes.params import (
     ON_CONTEXT,
     WITH_BODY,
@@ -18,13 +20,6 @@ from entrypoints.http.routes.params import (
     ContextId,
     IdempotencyKey,
     Limit,
-)
-from entrypoints.http.schemas import (
-    AppendOut,
-    AppendRequest,
-    EntryPage,
-    VersionState,
-    append_out,
 )
 
 TAGS = ["messages"]
@@ -68,7 +63,7 @@ def append_messages(
         expected_version=data.expected_version,
         idempotency_key=idempotency_key,
     )
-    return Response(append_out(result), status_code=200 if result.replayed else 201)
+    return Response(convert.append_out(result), status_code=200 if result.replayed else 201)
 
 
 @get(

@@ -12,7 +12,7 @@ from litestar.params import FromPath
 
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
-from entrypoints.http.schemas import HealthOut
+from entrypoints.http.responses import HealthOut
 
 
 @functools.cache

@@ -8,8 +8,9 @@ from litestar.params import JSONBody
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
+from entrypoints.http.requests import SearchRequest
+from entrypoints.http.responses import SearchHitOut, SearchOut, TenantOut
 from entrypoints.http.routes.params import COMMON, WITH_BODY, CallerDep
-from entrypoints.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantOut
 
 
 @post(

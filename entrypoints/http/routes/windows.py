@@ -7,14 +7,15 @@ from typing import Annotated
 from litestar import get, post
 from litestar.params import JSONBody, QueryParameter
 
-from domain.model import MAX_BUDGET
+from domain.model import MAX_BUDGET, MAX_NEIGHBOURS
 from entrypoints.engine import MAX_QUERY_CHARS
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.auth import Caller
 from entrypoints.http.problem import documented
+from entrypoints.http.requests import WindowRequest
+from entrypoints.http.responses import WindowOut
 from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, CallerDep, ContextId
-from entrypoints.http.schemas import WindowOut, WindowRequest
 
 TAGS = ["window"]
 ERRORS = (*ON_CONTEXT, p.INVALID_INPUT, p.BUDGET_TOO_SMALL)
@@ -31,6 +32,22 @@ QueryParam = Annotated[
         name="query",  # `query` is a name Litestar reserves for the handler's kwargs
         max_length=MAX_QUERY_CHARS,
         description="What the agent is about to ask: relevant older entries join the window.",
+    ),
+]
+
+
+ShareParam = Annotated[
+    float | None,
+    QueryParameter(
+        ge=0, le=1, description="Share of the budget for relevant entries (default: the policy's)."
+    ),
+]
+NeighboursParam = Annotated[
+    int | None,
+    QueryParameter(
+        ge=0,
+        le=MAX_NEIGHBOURS,
+        description="Entries either side of each relevant one (default: the policy's).",
     ),
 ]
 
@@ -56,10 +73,18 @@ def read_window(
     budget: BudgetParam = None,
     reserve: ReserveParam = None,
     query_text: QueryParam = None,
+    relevant_share: ShareParam = None,
+    neighbours: NeighboursParam = None,
 ) -> WindowOut:
     """Pins, then the summary, then the most recent entries that fit budget - reserve;
     with a `query`, older entries relevant to it share the budget."""
-    request = WindowRequest(budget=budget, reserve=reserve, query=query_text)
+    request = WindowRequest(
+        budget=budget,
+        reserve=reserve,
+        query=query_text,
+        relevant_share=relevant_share,
+        neighbours=neighbours,
+    )
     return _window(caller, context_id, request)
 
 

@@ -1,0 +1,180 @@
+"""The wire format of responses: msgspec structs encoded straight from the domain's values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from domain.model import EntryKind, Role, TokenSource
+from domain.window import Reason
+
+JSONObj = dict[str, Any]
+
+
+class PolicyOut(msgspec.Struct, kw_only=True):
+    """A context's window and compaction policy."""
+
+    budget: int
+    reserve: int
+    threshold: float
+    keep_recent: int
+    encoding: str
+    enabled: bool
+    summary_tokens: int
+    relevant_share: float
+    neighbours: int
+
+
+class ContextOut(msgspec.Struct, kw_only=True):
+    """A context with its head and totals."""
+
+    id: str
+    name: str
+    metadata: JSONObj
+    policy: PolicyOut
+    parent_id: str | None
+    fork_version: int | None
+    head_version: int
+    entry_count: int
+    token_total: int
+    compacted_through: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContextPage(msgspec.Struct, kw_only=True):
+    """One page of contexts; pass next_cursor as `cursor` for the next (null at the end)."""
+
+    items: list[ContextOut]
+    next_cursor: str | None
+
+
+class ContextList(msgspec.Struct, kw_only=True):
+    """A list of contexts (the forks of one)."""
+
+    items: list[ContextOut]
+
+
+class RangeOut(msgspec.Struct, kw_only=True):
+    """An inclusive version range."""
+
+    first: int
+    last: int
+
+
+class ToolCallOut(msgspec.Struct, kw_only=True):
+    """A tool call made by an assistant entry."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+class EntryOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A stored version of a context (optional fields are left out when null)."""
+
+    version: int
+    role: Role
+    content: str | list[JSONObj]
+    token_count: int
+    token_source: TokenSource
+    kind: EntryKind
+    pinned: bool
+    created_at: datetime
+    metadata: JSONObj
+    tool_calls: list[ToolCallOut]
+    has_embedding: bool
+    name: str | None = None
+    tool_call_id: str | None = None
+    covers: RangeOut | None = None
+    embedding: list[float] | None = None
+
+
+class EntryPage(msgspec.Struct, kw_only=True):
+    """One page of entries; pass next_cursor as `after` for the next (null at the end)."""
+
+    items: list[EntryOut]
+    next_cursor: str | None
+
+
+class VersionState(msgspec.Struct, kw_only=True):
+    """The state at a version: the entry that version added and a page of entries 1..n."""
+
+    version: int
+    entry: EntryOut | None
+    entries: list[EntryOut]
+    next_cursor: str | None
+
+
+class AppendOut(msgspec.Struct, kw_only=True):
+    """What an append wrote: versions first..last, and the new head."""
+
+    context_id: str
+    first_version: int
+    last_version: int
+    head_version: int
+    token_count: int
+    replayed: bool
+
+
+class WindowEntryOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One entry of a window and why it is there."""
+
+    reason: Reason
+    entry: EntryOut
+    score: float | None = None
+
+
+class WindowOut(msgspec.Struct, kw_only=True):
+    """The chosen window, in order, with its accounting."""
+
+    entries: list[WindowEntryOut]
+    tokens: int
+    budget: int
+    reserve: int
+    available: int
+    head_version: int
+    versions: RangeOut | None
+    omitted_count: int
+    omitted: list[RangeOut]
+    summary_covers: RangeOut | None
+    approximate: bool
+
+
+class CompactOut(msgspec.Struct, kw_only=True):
+    """A compaction that happened: the summary's version and what it covers."""
+
+    append: AppendOut
+    summary_version: int
+    covers: RangeOut | None
+    summary_tokens: int
+    metadata: JSONObj
+
+
+class SearchHitOut(msgspec.Struct, kw_only=True):
+    """An entry found by similarity, with its cosine similarity."""
+
+    context_id: str
+    score: float
+    entry: EntryOut
+
+
+class SearchOut(msgspec.Struct, kw_only=True):
+    """Search hits, best first."""
+
+    items: list[SearchHitOut]
+
+
+class HealthOut(msgspec.Struct, kw_only=True):
+    """Liveness."""
+
+    status: str
+    version: str
+
+
+class TenantOut(msgspec.Struct, kw_only=True):
+    """Who the presented API key belongs to."""
+
+    tenant_id: str
