@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
-import typing
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import attrs
+from typing import TYPE_CHECKING
 
 from entrypoints.local import DEFAULT_DATA_DIR, LOCAL_TENANT, embedded_database, local_key
 from entrypoints.settings import Settings
@@ -102,10 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if command in ("migrate", "status", "verify"):
             return _migrations(command, args)
-        if command == "keys":
-            return _keys(args)
-        if command == "contexts":
-            return _contexts(args)
+        if command in ("keys", "contexts"):
+            from entrypoints import admin
+
+            run = admin.keys_command if command == "keys" else admin.contexts_command
+            return run(args, opened=_opened)
     except Exception as err:  # a CLI answers with a line, not a traceback
         if os.environ.get("KATA_DEBUG"):
             raise
@@ -136,78 +133,6 @@ def _opened(args: argparse.Namespace) -> Iterator[Adapters]:
         migrate(url, dimension=Settings.from_env().dimension)
         with opened_postgres_adapters(url) as adapters:
             yield adapters
-
-
-def _keys(args: argparse.Namespace) -> int:
-    from adapters.system import SystemClock
-    from entrypoints.keys import issue_key
-
-    with _opened(args) as adapters:
-        keys = adapters.keys
-        if args.keys_command == "create":
-            key, secret = issue_key(
-                keys, tenant_id=args.tenant, label=args.label, clock=SystemClock()
-            )
-            print(f"created key {key.id} for tenant {key.tenant_id} (shown once, keep it):")
-            print(secret)
-            return 0
-        if args.keys_command == "list":
-            for k in keys.list_keys(args.tenant):
-                state = "active" if k.active else f"revoked {k.revoked_at:%Y-%m-%d %H:%M}"
-                print(f"{k.id}  {k.prefix}...  tenant={k.tenant_id}  {state}  {k.label}")
-            return 0
-        if args.keys_command == "revoke":
-            if keys.revoke_key(args.key, now=SystemClock().now()):
-                print(f"revoked {args.key}")
-                return 0
-            print(f"no active key matches {args.key!r}", file=sys.stderr)
-            return 1
-    print("usage: kata-context keys {create,list,revoke}", file=sys.stderr)
-    return 2
-
-
-def _contexts(args: argparse.Namespace) -> int:
-    from domain.model import ContextChanges
-    from entrypoints.compose import build_engine
-
-    if args.contexts_command != "policy":
-        print("usage: kata-context contexts policy CONTEXT_ID [--set FIELD=VALUE]", file=sys.stderr)
-        return 2
-    fields = dict(_policy_field(raw) for raw in args.changes)
-    settings = Settings.from_env()
-    with _opened(args) as adapters:
-        engine = build_engine(adapters.store, settings)
-        if fields:
-            changes = ContextChanges(policy_fields=fields)
-            context = engine.update_context(args.tenant, args.context_id, changes)
-        else:
-            context = engine.get_context(args.tenant, args.context_id)
-    print(f"policy of context {context.id} (tenant {context.tenant_id}):")
-    for name, value in attrs.asdict(context.policy).items():
-        print(f"  {name}={_shown(value)}")
-    return 0
-
-
-def _policy_field(raw: str) -> tuple[str, Any]:
-    # FIELD=VALUE, the value read as the field's type, spelled as in JSON (true, 0.7, null).
-    import msgspec
-
-    from domain.model import Policy
-
-    name, sep, value = (part.strip() for part in raw.partition("="))
-    if not sep:
-        raise ValueError(f"--set takes FIELD=VALUE, got {raw!r}")
-    kind = typing.get_type_hints(Policy).get(name)
-    if kind is None or kind is str:
-        return name, value  # an unknown field is the domain's to refuse
-    try:
-        return name, msgspec.convert(value, kind, strict=False)
-    except msgspec.ValidationError as err:
-        raise ValueError(f"--set {name}: {err}, got {value!r}") from None
-
-
-def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _migrations(command: str, args: argparse.Namespace) -> int:
