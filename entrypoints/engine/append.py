@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain import versioning
+from domain.errors import InvalidInput
 from domain.model import AppendResult, Message, Policy
 from entrypoints.engine.drafting import Drafter
 from entrypoints.engine.limits import check_batch
@@ -29,6 +30,13 @@ def append(
 ) -> tuple[AppendResult, Policy]:
     """Append the batch as versions head+1..head+n; returns the result and the policy
     it was counted under."""
+    for i, m in enumerate(messages):
+        if not isinstance(m, Message):
+            # Agents hold chat dicts and SDK objects: say so, rather than fail deep inside.
+            raise InvalidInput(
+                f"messages[{i}] is a {type(m).__name__}, not a Message "
+                "(convert agent shapes with kata_context.shapes first)"
+            )
     versioning.check_batch_size(len(messages))
     check_batch(len(messages))
     # Digest what the client sent, so a retry stays a retry however the server counts.
@@ -36,7 +44,7 @@ def append(
     return append_counted(
         tenant_id,
         context_id,
-        lambda encoding: drafter.drafts(messages, encoding=encoding),
+        lambda basis: drafter.drafts(messages, encoding=basis.policy.encoding, scope=basis.scope),
         log=log,
         contexts=contexts,
         guess=guess,
