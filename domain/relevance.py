@@ -4,12 +4,12 @@ the budget rule that spends part of a window on them."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import attrs
 
 from domain.errors import InvalidInput
+from domain.lexical import STOPWORDS, terms
 from domain.model import Entry, Role
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
 from domain.window import (
@@ -25,25 +25,12 @@ from domain.window import (
     window_head,
 )
 
-# Function words a query shares with most entries. Ranked lexically, they add noise (a
-# ranker with weak or no idf puts "the ... the ... on" above the entry that names the
-# thing asked about) and cost (each matches most of the history).
-_STOPWORD_TEXT = """a about above after again all am an and any are as at be been before being below
-between both but by can could did do does doing down during each few for from further
-had has have having he her here hers him his how i if in into is it its itself just me
-more most my no nor not now of off on once only or other our ours out over own please
-same she should so some such than that the their theirs them then there these they this
-those through to too under until up us very was we were what when where which while who
-whom why will with would you your yours"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_WORD = re.compile(r"\w+")
-
 
 def lexical_query(text: str | None) -> str | None:
-    """The query's words that can tell entries apart (stopwords dropped), or None."""
+    """The query's terms that can tell entries apart (stopwords dropped), or None."""
     if text is None:
         return None
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    words = [w for w in terms(text) if w not in STOPWORDS]
     return " ".join(words) or None
 
 

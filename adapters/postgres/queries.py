@@ -64,7 +64,8 @@ ORDER BY created_at, id
 
 # One statement appends a batch: it checks the idempotency key, bumps the head and the
 # totals under the context's row lock (so concurrent appenders get gapless versions), inserts
-# the batch with its versions and running eligible sums, and records the key. The rows come
+# the batch with its versions and running eligible sums (tokens, entries, terms: the
+# window's tail and the lexical corpus start from them), and records the key. The rows come
 # as one JSON array (one parameter costs far less to send than an array per column);
 # embeddings travel apart, as vectors. When nothing was written, the 'state' and 'replay'
 # rows tell why (a policy other than the one the batch was counted under is one reason).
@@ -80,6 +81,8 @@ ctx AS (
     SET head_version = head_version + %(n)s,
         token_total = token_total + %(tokens)s,
         eligible_total = eligible_total + %(eligible)s,
+        eligible_count = eligible_count + %(eligible_count)s,
+        eligible_terms = eligible_terms + %(eligible_terms)s,
         compacted_through = CASE WHEN %(summary_at)s::integer IS NULL THEN compacted_through
                                  ELSE %(summary_through)s END,
         summary_version = CASE WHEN %(summary_at)s::integer IS NULL THEN summary_version
@@ -90,23 +93,29 @@ ctx AS (
       AND (%(policy)s::jsonb IS NULL OR policy::jsonb = %(policy)s::jsonb)
       AND NOT EXISTS (SELECT 1 FROM idem)
     RETURNING head_version - %(n)s AS base, eligible_total - %(eligible)s AS ebase,
-              head_version
+              eligible_count - %(eligible_count)s AS cbase,
+              eligible_terms - %(eligible_terms)s AS tbase, head_version
 ),
 ins AS (
     INSERT INTO context_versions (
         tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
         metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
-        covers_last, embedding, search, created_at)
+        covers_last, embedding, search, term_count, eligible_count_before,
+        eligible_terms_before, created_at)
     SELECT %(tenant)s, %(id)s, ctx.base + r.ord, r.kind, r.role, r.content::json, r.name,
            r.tool_calls::json, r.tool_call_id, r.metadata::json, r.token_count,
            r.token_source, r.pinned, r.is_pin, ctx.ebase + r.ebefore, r.covers_first,
-           r.covers_last, (%(embeddings)s::vector[])[r.ord], to_tsvector('simple', r.search),
+           r.covers_last, (%(embeddings)s::vector[])[r.ord],
+           -- The domain's terms as written (adapters/postgres/lexical.search_vector): no
+           -- text parser splits them again.
+           r.search::tsvector, r.term_count, ctx.cbase + r.cbefore, ctx.tbase + r.tbefore,
            %(now)s
     FROM ctx, json_to_recordset(%(rows)s::json) AS r(
         ord integer, kind text, role text, content text, name text, tool_calls text,
         tool_call_id text, metadata text, token_count integer, token_source text,
         pinned boolean, is_pin boolean, ebefore bigint, covers_first integer,
-        covers_last integer, search text)
+        covers_last integer, search text, term_count integer, cbefore integer,
+        tbefore bigint)
 ),
 record AS (
     INSERT INTO idempotency_keys (tenant_id, context_id, key, fingerprint, first_version,
@@ -237,77 +246,7 @@ ORDER BY score DESC, version DESC
 # Every ranking (these two, and lexical.py's) selects the entry, then its score.
 RANKED_AT = after_entry("score")
 
-# Full-text rank by ts_rank_cd (no idf): kept for queries with more distinct terms than
-# rank_lexical_bm25 spells out.
-RANK_LEXICAL = f"""
-SELECT {_V_ENTRY}, ts_rank_cd(v.search, q) AS score
-FROM context_versions v, websearch_to_tsquery('simple', %(query)s) AS q
-WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-  AND v.version > %(through)s AND v.search @@ q
-ORDER BY score DESC, v.version DESC
-LIMIT %(k)s
-"""
-
-# BM25 (as the memory adapter's, k1 = 1.2, b = 0.75) over the entries matching any term.
-BM25_K1 = 1.2
-BM25_B = 0.75
-# Terms spelled out per query; longer queries fall back to RANK_LEXICAL.
-BM25_MAX_TERMS = 32
-
-
-def rank_lexical_bm25(terms: int) -> str:
-    """BM25 over the eligible active entries matching any of `terms` quoted terms.
-
-    Parameters: tenant, id, through, k, query (the terms joined with ' or '), n (the
-    number of active entries, for idf) and t0..t{terms-1} (each term, quoted). One scan
-    finds the matching rows (through the GIN index when it is selective) and reads each
-    term's frequency from the stored tsvector: for a one-term query ts_rank_cd is 0.1 per
-    occurrence. Document frequencies are exact (every entry holding a term matches the
-    query); a document's length is its count of distinct terms and the average length is
-    taken over the matching entries, which saves a pass over the whole history. The k
-    best are read whole by primary key (a lateral lookup kept apart by LIMIT 1: while the
-    table has no statistics yet, a join was planned as a scan of the context per row).
-    """
-    idx = range(terms)
-    tfs = "".join(
-        f",\n           CASE WHEN v.search @@ q{i} THEN round(ts_rank_cd(v.search, q{i})"
-        f"::float8 * 10) ELSE 0 END AS tf{i}"
-        for i in idx
-    )
-    queries = "".join(f",\n         websearch_to_tsquery('simple', %(t{i})s) AS q{i}" for i in idx)
-    dfs = "".join(f", count(*) FILTER (WHERE tf{i} > 0) AS df{i}" for i in idx)
-    idfs = "".join(
-        f", ln((%(n)s::float8 - df{i} + 0.5) / (df{i} + 0.5) + 1) AS idf{i}" for i in idx
-    )
-    norm = f"{BM25_K1} * ({1 - BM25_B} + {BM25_B} * m.dl / s.avgdl)"
-    score = "\n     + ".join(
-        f"s.idf{i} * m.tf{i} * {BM25_K1 + 1} / (m.tf{i} + {norm})" for i in idx
-    )
-    return f"""
-WITH m AS MATERIALIZED (
-    SELECT v.version, length(v.search)::float8 AS dl{tfs}
-    FROM context_versions v, websearch_to_tsquery('simple', %(query)s) AS q{queries}
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-      AND v.version > %(through)s AND v.search @@ q
-),
-s AS MATERIALIZED (
-    SELECT d.avgdl{idfs}
-    FROM (SELECT greatest(avg(dl), 1) AS avgdl{dfs} FROM m) d
-),
-top AS (
-    SELECT m.version, {score} AS score
-    FROM m, s
-    ORDER BY score DESC, m.version DESC
-    LIMIT %(k)s
-)
-SELECT e.*, top.score
-FROM top, LATERAL (
-    SELECT {_V_ENTRY} FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = top.version
-    LIMIT 1
-) e
-ORDER BY top.score DESC, top.version DESC
-"""
+# Lexical ranking (BM25) is adapters/postgres/lexical.py's.
 
 
 # A fork copies rows inside the database: nothing travels through Python. The child's
@@ -328,6 +267,15 @@ at_n AS (
          FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version = %(version)s) AS eligible_total,
+        -- The lexical corpus's running totals (adapters/postgres/lexical.py) at N.
+        (SELECT v.eligible_count_before + CASE WHEN {_ELIGIBLE} THEN 1 ELSE 0 END
+         FROM context_versions v
+         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+           AND v.version = %(version)s) AS eligible_count,
+        (SELECT v.eligible_terms_before + CASE WHEN {_ELIGIBLE} THEN v.term_count ELSE 0 END
+         FROM context_versions v
+         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+           AND v.version = %(version)s) AS eligible_terms,
         (SELECT v.version FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version <= %(version)s AND v.kind = 'summary'
@@ -335,10 +283,12 @@ at_n AS (
 ),
 child AS (
     INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
-                          head_version, token_total, eligible_total, compacted_through,
-                          summary_version, created_at, updated_at)
+                          head_version, token_total, eligible_total, eligible_count,
+                          eligible_terms, compacted_through, summary_version, created_at,
+                          updated_at)
     SELECT %(tenant)s, %(new_id)s, %(name)s, p.metadata, p.policy, p.id, %(version)s,
            %(version)s, a.token_total, COALESCE(a.eligible_total, 0),
+           COALESCE(a.eligible_count, 0), COALESCE(a.eligible_terms, 0),
            COALESCE((SELECT s.covers_last FROM context_versions s
                      WHERE s.tenant_id = %(tenant)s AND s.context_id = %(id)s
                        AND s.version = a.summary_version), 0),
@@ -351,11 +301,12 @@ copied AS (
     INSERT INTO context_versions (
         tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
         metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
-        covers_last, embedding, search, created_at)
+        covers_last, embedding, search, term_count, eligible_count_before,
+        eligible_terms_before, created_at)
     SELECT v.tenant_id, %(new_id)s, v.version, v.kind, v.role, v.content, v.name,
            v.tool_calls, v.tool_call_id, v.metadata, v.token_count, v.token_source, v.pinned,
            v.is_pin, v.eligible_before, v.covers_first, v.covers_last, v.embedding, v.search,
-           v.created_at
+           v.term_count, v.eligible_count_before, v.eligible_terms_before, v.created_at
     FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version <= %(version)s
       AND EXISTS (SELECT 1 FROM child)

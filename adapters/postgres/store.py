@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
+from adapters.postgres import lexical as bm25
 from adapters.postgres import queries
 from adapters.postgres.rows import (
     content_json,
@@ -29,7 +29,7 @@ from adapters.postgres.rows import (
     tool_calls_json,
     vector_param,
 )
-from domain import compaction, history, versioning
+from domain import compaction, history, lexical, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
     ContextNotFound,
@@ -56,7 +56,6 @@ from ports.version_log import PolicyChanged
 
 # A racing writer can make the first attempt inconclusive; a few retries always settle it.
 _APPEND_ATTEMPTS = 5
-_WORD = re.compile(r"\w+")
 _encode_rows = msgspec.json.Encoder().encode
 # HNSW candidate list for similarity search: higher finds more true neighbours, slower.
 # A tenant filter keeps only its share of each candidate list, so the default is well
@@ -302,11 +301,11 @@ class PostgresStore:
         if state is None:
             raise ContextNotFound(context_id)
         through = state["compacted_through"]
-        # Active entries (pins and the summary included): cheap, and close enough for idf.
+        # Active entries (pins and the summary included): cheap, and enough to pick a scan.
         active = state["head_version"] - through
         base = {"tenant": tenant_id, "id": context_id, "through": through, "k": k}
         semantic: list[Ranked] = []
-        lexical: list[Ranked] = []
+        lexical_ranking: list[Ranked] = []
         if embedding is not None and k > 0:
             params = {**base, "q": vector_param(embedding)}
             if active > self._exact_below:
@@ -316,18 +315,11 @@ class PostgresStore:
             else:
                 rows = self._tuples(queries.RANK_SEMANTIC, params)
             semantic = [_ranked(r) for r in rows]
-        terms = sorted(set(_WORD.findall(text.lower()))) if text else []
-        if terms and k > 0:
-            # Quoted, so a term like "or" is searched for rather than read as an operator.
-            quoted = [f'"{t}"' for t in terms]
-            params = {**base, "query": " or ".join(quoted), "n": active}
-            if len(terms) <= queries.BM25_MAX_TERMS:
-                params.update((f"t{i}", q) for i, q in enumerate(quoted))
-                rows = self._tuples(queries.rank_lexical_bm25(len(terms)), params)
-            else:
-                rows = self._tuples(queries.RANK_LEXICAL, params)
-            lexical = [_ranked(r) for r in rows]
-        return Relevance(semantic=tuple(semantic), lexical=tuple(lexical))
+        wanted = bm25.query_params(text) if text and k > 0 else None
+        if wanted is not None:
+            rows = self._tuples(bm25.RANK_BM25, {**base, **wanted})
+            lexical_ranking = [_ranked(r) for r in rows]
+        return Relevance(semantic=tuple(semantic), lexical=tuple(lexical_ranking))
 
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:
         """The eligible active entries (after the newest summary) and the active tokens."""
@@ -473,8 +465,16 @@ class PostgresStore:
 def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
     """The batch's rows as JSON, its embeddings, totals, and where its newest summary sits."""
     rows, running = [], 0
+    # The lexical corpus's running count and term total of the batch's eligible entries.
+    counted = terms_total = 0
     summary_at = summary_through = None
     for i, d in enumerate(drafts, start=1):
+        text = message_text(d)
+        if "\x00" in text:
+            # No PostgreSQL text holds it (the json columns would keep it escaped): refused
+            # as the domain refuses it, so both stores accept the same inputs.
+            raise InvalidInput("not storable in PostgreSQL: a NUL character in the text")
+        words = lexical.terms(text)
         rows.append(
             {
                 "ord": i,
@@ -492,11 +492,16 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
                 "ebefore": running,
                 "covers_first": d.covers.first if d.covers else None,
                 "covers_last": d.covers.last if d.covers else None,
-                "search": message_text(d),
+                "search": bm25.search_vector(words),
+                "term_count": len(words),
+                "cbefore": counted,
+                "tbefore": terms_total,
             }
         )
         if history.is_eligible(d):
             running += d.token_count
+            counted += 1
+            terms_total += len(words)
         if d.kind is EntryKind.SUMMARY:
             summary_at = i
             summary_through = d.covers.last if d.covers is not None else 0
@@ -509,6 +514,8 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
         "n": len(drafts),
         "tokens": sum(d.token_count for d in drafts),
         "eligible": running,
+        "eligible_count": counted,
+        "eligible_terms": terms_total,
         "summary_at": summary_at,
         "summary_through": summary_through,
         "rows": encoded,

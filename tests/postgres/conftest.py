@@ -12,18 +12,21 @@ from adapters.postgres.store import PostgresStore
 
 # Rows straight into the tables, as the append path would lay them out: n eligible
 # messages of `tokens` each (running sums included), loaded by generate_series in SQL.
+# For "message N", to_tsvector gives the domain's terms, each once: two per entry.
 _CONTEXT = """
 INSERT INTO contexts (tenant_id, id, name, policy, head_version, token_total,
-                      eligible_total, created_at, updated_at)
+                      eligible_total, eligible_count, eligible_terms, created_at, updated_at)
 VALUES (%(t)s, %(c)s, 'bulk', '{}', %(n)s, %(n)s::bigint * %(tok)s,
-        %(n)s::bigint * %(tok)s, now(), now())
+        %(n)s::bigint * %(tok)s, %(n)s, 2 * %(n)s::bigint, now(), now())
 """
 _ROWS = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, search, created_at)
+    token_count, token_source, pinned, is_pin, eligible_before, search, term_count,
+    eligible_count_before, eligible_terms_before, created_at)
 SELECT %(t)s, %(c)s, g, 'message', CASE WHEN g %% 2 = 0 THEN 'assistant' ELSE 'user' END,
        to_json('message ' || g), '{}', %(tok)s, 'client', false, false,
-       (g - 1)::bigint * %(tok)s, to_tsvector('simple', 'message ' || g), now()
+       (g - 1)::bigint * %(tok)s, to_tsvector('simple', 'message ' || g), 2, g - 1,
+       (g - 1)::bigint * 2, now()
 FROM generate_series(1, %(n)s) AS g
 """
 

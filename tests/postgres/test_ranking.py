@@ -1,5 +1,5 @@
 """rank_relevant on long histories: the HNSW path ranks as the exact scan, BM25 in SQL
-scores as the memory adapter's, and both keep to their indexes."""
+scores as domain/lexical.py defines it, and both keep to their indexes."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.memory.store import MemoryStore
+from adapters.postgres import lexical as bm25
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
 from domain.model import Context, EntryDraft, EntryKind, Role, VersionRange
 from entrypoints.engine import Store as ContextStore
 from tests.postgres.conftest import Loader, explain
 from tests.postgres_fixtures import StoreFactory
+from tests.support.bm25 import model_ranking
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 DIM = 16
@@ -136,17 +137,11 @@ def test_a_selective_lexical_query_reads_the_gin_index(
     postgres_store: PostgresStore, tenant: str, load_history: Loader
 ) -> None:
     cid = load_history(tenant, 20_000)
-    params = {
-        "tenant": tenant,
-        "id": cid,
-        "through": 0,
-        "k": 200,
-        "query": '"12345"',
-        "t0": '"12345"',
-        "n": 20_000,
-    }
+    wanted = bm25.query_params("12345")
+    assert wanted is not None
+    params = {"tenant": tenant, "id": cid, "through": 0, "k": 200, **wanted}
     with postgres_store.pool.connection() as conn:
-        plan = explain(conn, queries.rank_lexical_bm25(1), params)
+        plan = explain(conn, bm25.RANK_BM25, params)
     assert "context_versions_search" in plan, plan
     assert "Seq Scan on context_versions" not in plan, plan
     got = postgres_store.rank_relevant(tenant, cid, text="12345", embedding=None, k=5)
@@ -154,48 +149,66 @@ def test_a_selective_lexical_query_reads_the_gin_index(
 
 
 VOCAB = ["amber", "basalt", "cobalt", "dune", "ember", "fjord", "granite", "harbor"]
+DOC = st.lists(st.sampled_from(VOCAB), max_size=8)
 
 
-@settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    docs=st.lists(
-        st.lists(st.sampled_from(VOCAB), unique=True, max_size=6), min_size=1, max_size=20
-    ),
-    query=st.lists(st.sampled_from(VOCAB), unique=True, min_size=1, max_size=4),
-)
-def test_bm25_scores_as_the_memory_adapter(
-    postgres_store: PostgresStore, docs: list[list[str]], query: list[str]
-) -> None:
-    # Every entry holds "common" and so does the query: all entries match, and Postgres's
-    # shortcuts (length = distinct terms, average over matching entries) are then exact.
-    tenant = f"t-{uuid.uuid4()}"
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[list[EntryDraft], int]:
+    """Entries with repeated words, some pins, and how far a compaction reached."""
     drafts = [
-        EntryDraft(role=Role.USER, content=" ".join(["common", *words]), token_count=1)
-        for words in docs
+        EntryDraft(
+            role=draw(st.sampled_from([Role.USER, Role.ASSISTANT, Role.SYSTEM])),
+            content=" ".join(words),
+            token_count=1,
+            pinned=draw(st.booleans()) and draw(st.booleans()),
+        )
+        for words in draw(st.lists(DOC, min_size=1, max_size=20))
     ]
-    memory = MemoryStore()
-    got = {}
-    for store in (memory, postgres_store):
-        cid = _context(store, tenant, "bm25")
-        store.append(tenant, cid, drafts, now=NOW)
-        ranked = store.rank_relevant(
-            tenant, cid, text=" ".join(["common", *query]), embedding=None, k=50
-        ).lexical
-        got[type(store).__name__] = {r.entry.version: r.score for r in ranked}
-    mem, pg = got["MemoryStore"], got["PostgresStore"]
-    assert set(pg) == set(mem) == set(range(1, len(docs) + 1))
-    assert [pg[v] for v in sorted(pg)] == pytest.approx([mem[v] for v in sorted(mem)])
+    return drafts, draw(st.integers(0, len(drafts)))
 
 
-def test_a_query_of_many_terms_still_ranks(postgres_store: PostgresStore, tenant: str) -> None:
-    # Past BM25_MAX_TERMS distinct terms the query is ranked by ts_rank_cd instead.
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    history=histories(),
+    query=st.lists(st.sampled_from([*VOCAB, "absent"]), min_size=1, max_size=5),
+    k=st.integers(1, 25),
+)
+def test_bm25_in_sql_scores_as_the_domain_defines_it(
+    postgres_store: PostgresStore, history: tuple[list[EntryDraft], int], query: list[str], k: int
+) -> None:
+    drafts, through = history
+    tenant = f"t-{uuid.uuid4()}"
+    cid = _context(postgres_store, tenant)
+    postgres_store.append(tenant, cid, drafts, now=NOW)
+    if through:
+        summary = EntryDraft(
+            role=Role.SYSTEM,
+            content="amber summary",
+            token_count=1,
+            kind=EntryKind.SUMMARY,
+            covers=VersionRange(first=1, last=through),
+        )
+        postgres_store.record_compaction(
+            tenant, cid, summary, expected_version=len(drafts), now=NOW
+        )
+    entries = postgres_store.read_entries(tenant, cid, limit=100).items
+    text = " ".join(query)
+    got = postgres_store.rank_relevant(tenant, cid, text=text, embedding=None, k=k).lexical
+    want = model_ranking(entries, compacted_through=through, text=text, k=k)
+    assert [r.entry.version for r in got] == [v for v, _ in want]
+    assert [r.score for r in got] == pytest.approx([s for _, s in want], rel=1e-12)
+
+
+def test_a_query_of_many_terms_ranks_by_the_same_formula(
+    postgres_store: PostgresStore, tenant: str
+) -> None:
     cid = _context(postgres_store, tenant)
     texts = ["granite harbor", "granite granite", "nothing here", "harbor"]
     drafts = [EntryDraft(role=Role.USER, content=t, token_count=1) for t in texts]
     postgres_store.append(tenant, cid, drafts, now=NOW)
-    fillers = [f"w{i}" for i in range(queries.BM25_MAX_TERMS)]
-    text = " ".join([*fillers, "granite", "harbor"])
+    text = " ".join([*(f"w{i}" for i in range(40)), "granite", "harbor"])
     got = postgres_store.rank_relevant(tenant, cid, text=text, embedding=None, k=10).lexical
-    assert [r.entry.version for r in got] == [2, 1, 4]
+    entries = postgres_store.read_entries(tenant, cid).items
+    want = model_ranking(entries, compacted_through=0, text=text, k=10)
+    assert [r.entry.version for r in got] == [v for v, _ in want] == [1, 2, 4]
+    assert [r.score for r in got] == pytest.approx([s for _, s in want], rel=1e-12)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.memory.lexical import K1, B, LexicalIndex, terms
+from adapters.memory.lexical import LexicalIndex
 from adapters.memory.store import MemoryStore
+from domain.lexical import K1, B
 from domain.model import Context, EntryDraft, Role
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -23,10 +24,6 @@ def _store_with(texts: list[str], embeddings: list[tuple[float, ...] | None]) ->
     ]
     store.append("t", "c", drafts, now=NOW)
     return store
-
-
-def test_terms_are_lowercased_word_runs() -> None:
-    assert terms("Hello, WORLD! it's 42_x") == ["hello", "world", "it", "s", "42_x"]
 
 
 def test_bm25_scores_match_the_formula() -> None:
