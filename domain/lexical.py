@@ -67,9 +67,18 @@ def term_frequencies(words: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+# A subject an entry is indexed with because it was in scope (domain.discourse), not
+# because the entry names it, is the term behind this mark: a term of its own, with its
+# own document frequency, so a subject carried by many entries weighs less than one named.
+# No term holds it (terms are runs of word characters).
+CARRIED = "@"
+
+
 def query_terms(text: str) -> list[str]:
-    """The query's distinct terms in code point order: the order scores are added in."""
-    return sorted(set(terms(text)))
+    """The query's distinct terms, each also as a carried subject (CARRIED + term), in
+    code point order: the order scores are added in."""
+    own = set(terms(text))
+    return sorted(own | {CARRIED + t for t in own})
 
 
 def average_length(*, terms_total: int, n: int) -> float:

@@ -164,11 +164,19 @@ class EntryDraft:
     embedding: tuple[float, ...] | None = None
     kind: EntryKind = EntryKind.MESSAGE
     covers: VersionRange | None = None
+    # Discourse (domain.discourse): the subjects in scope before it that the entry is
+    # indexed with, and the scope after it (None for a summary, which changes none).
+    context_terms: tuple[str, ...] = ()
+    scope: tuple[str, ...] | None = None
 
     @property
     def is_pin(self) -> bool:
         """Pinned entries (system messages or marked pinned) are always in the window."""
         return self.kind is EntryKind.MESSAGE and (self.pinned or self.role is Role.SYSTEM)
+
+
+# What a draft carries only for the store's indexes: the stored entry does not.
+_INDEX_ONLY = frozenset({"context_terms", "scope"})
 
 
 @attrs.frozen(kw_only=True)
@@ -213,7 +221,11 @@ def entry_from_draft(draft: EntryDraft, *, version: int, created_at: datetime) -
     return Entry(
         version=version,
         created_at=created_at,
-        **{f.name: getattr(draft, f.name) for f in attrs.fields(EntryDraft)},
+        **{
+            f.name: getattr(draft, f.name)
+            for f in attrs.fields(EntryDraft)
+            if f.name not in _INDEX_ONLY
+        },
     )
 
 
@@ -283,6 +295,8 @@ class Context:
     head_version: int = 0
     token_total: int = 0
     compacted_through: int = 0
+    # The subjects in scope after the head (domain.discourse), newest first.
+    scope: tuple[str, ...] = ()
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 import attrs
 
-from domain.errors import InvalidInput
 from domain.lexical import STOPWORDS, terms
-from domain.model import Entry, Role
+from domain.model import Entry, Role, check_relevance_knobs
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
 from domain.window import (
     Reason,
@@ -91,8 +90,7 @@ def select_query_window(
     """
     if not candidates.relevant:
         return select_window(candidates, budget=budget, reserve=reserve)
-    if not 0 <= share <= 1 or neighbours < 0:
-        raise InvalidInput("share must be in [0, 1] and neighbours at least 0")
+    check_relevance_knobs(share, neighbours)
     available = budget - reserve
     chosen, used = window_head(candidates, budget=budget, reserve=reserve)
     tail = candidates.tail

@@ -6,19 +6,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+import attrs
+
 from domain.model import AppendResult, Entry, EntryDraft, Page, Policy
 
 
-class PolicyChanged(Exception):
-    """The batch was counted under a policy the context no longer has: nothing was written.
+@attrs.frozen(kw_only=True)
+class DraftBasis:
+    """What a batch was drafted under: the policy whose encoding counted its tokens, and
+    the discourse scope at the head its entries are indexed with."""
 
-    An outcome between a store and the engine, never shown to callers: the engine counts
-    the batch again under `policy` and retries.
+    policy: Policy
+    scope: tuple[str, ...] = ()
+
+
+class BasisChanged(Exception):
+    """The batch was drafted under a policy or scope the context no longer has: nothing
+    was written.
+
+    An outcome between a store and the engine, never shown to callers: the engine drafts
+    the batch again under `basis` and retries.
     """
 
-    def __init__(self, policy: Policy) -> None:
-        super().__init__("the context's policy changed; count again with the current one")
-        self.policy = policy
+    def __init__(self, basis: DraftBasis) -> None:
+        super().__init__("the context's policy or scope changed; draft again with the current")
+        self.basis = basis
 
 
 class VersionLog(Protocol):
@@ -34,17 +46,18 @@ class VersionLog(Protocol):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
-        counted_under: Policy | None = None,
+        drafted_under: DraftBasis | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n.
 
         Raises EmptyBatch, VersionConflict (carrying the head), IdempotencyKeyReused
         (same key, other fingerprint), ContextNotFound. A key seen with the same
         fingerprint (a digest of what the client sent) returns the first result with
-        replayed=True and writes nothing. `counted_under` is the policy whose encoding
-        counted the drafts: when the context's policy is another, the store raises
-        PolicyChanged carrying it and writes nothing (checked after the idempotency key,
-        before expected_version), so the caller needs no read of the policy first.
+        replayed=True and writes nothing. `drafted_under` is the basis the drafts were
+        made under: when the context's policy or scope is another, the store raises
+        BasisChanged carrying the current one and writes nothing (checked after the
+        idempotency key, before expected_version), so the caller needs no read first.
+        The context's scope becomes the newest draft's `scope` (summaries leave it).
         """
         ...
 

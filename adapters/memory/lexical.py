@@ -20,9 +20,8 @@ class LexicalIndex:
         # _length_sums[i] = total term count of the first i documents.
         self._length_sums: list[int] = [0]
 
-    def add(self, version: int, text: str) -> None:
-        """Index one eligible entry (versions must ascend)."""
-        words = lexical.terms(text)
+    def add(self, version: int, words: list[str]) -> None:
+        """Index one eligible entry by its terms (versions must ascend)."""
         for term, tf in lexical.term_frequencies(words).items():
             versions, tfs = self._postings.setdefault(term, ([], []))
             versions.append(version)

@@ -8,7 +8,7 @@ import attrs
 
 from adapters.memory.lexical import LexicalIndex
 from adapters.memory.vectors import VectorLog
-from domain import history
+from domain import discourse, history
 from domain.model import AppendResult, Context, Entry
 from domain.tokens import message_text
 
@@ -32,6 +32,10 @@ class ContextLog:
     vectors: VectorLog = attrs.Factory(VectorLog)
     lexical: LexicalIndex = attrs.Factory(LexicalIndex)
     idempotency: dict[str, tuple[str, AppendResult]] = attrs.Factory(dict)
+    # Per version: the subjects it was indexed with, and the scope after it (a fork at a
+    # version starts from that scope and rebuilds its index from both).
+    context_terms: list[tuple[str, ...]] = attrs.Factory(list)
+    scopes: list[tuple[str, ...]] = attrs.Factory(list)
 
     @property
     def head(self) -> int:
@@ -39,18 +43,34 @@ class ContextLog:
         return len(self.entries)
 
     @property
+    def scope(self) -> tuple[str, ...]:
+        """The discourse scope after the head."""
+        return self.scopes[-1] if self.scopes else ()
+
+    @property
     def compacted_through(self) -> int:
         """The last version the newest summary covers (0 without one)."""
         return history.compacted_through(self.summary)
 
-    def add(self, entry: Entry) -> None:
-        """Append one entry and index it."""
+    def add(
+        self,
+        entry: Entry,
+        *,
+        context_terms: tuple[str, ...] = (),
+        scope: tuple[str, ...] | None = None,
+    ) -> None:
+        """Append one entry and index it, with the subjects it was drafted with (a scope
+        of None, a summary's, leaves the scope as it was)."""
         self.entries.append(entry)
+        self.context_terms.append(context_terms)
+        self.scopes.append(self.scope if scope is None else scope)
         eligible = history.is_eligible(entry)
         if eligible:
             self.eligible_versions.append(entry.version)
             self.eligible_sums.append(self.eligible_sums[-1] + entry.token_count)
-            self.lexical.add(entry.version, message_text(entry))
+            self.lexical.add(
+                entry.version, discourse.indexed_terms(message_text(entry), context_terms)
+            )
         elif entry.is_summary:
             self.summary = entry
         else:

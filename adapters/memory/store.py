@@ -22,14 +22,13 @@ from domain.model import (
     Entry,
     EntryDraft,
     Page,
-    Policy,
     SearchHit,
     entry_from_draft,
 )
 from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
-from ports.version_log import PolicyChanged
+from ports.version_log import BasisChanged, DraftBasis
 
 
 class MemoryStore:
@@ -105,7 +104,7 @@ class MemoryStore:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
-        counted_under: Policy | None = None,
+        drafted_under: DraftBasis | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n."""
         versioning.check_batch_size(len(drafts))
@@ -118,8 +117,9 @@ class MemoryStore:
                     if seen[0] != fingerprint:
                         raise IdempotencyKeyReused(idempotency_key)
                     return attrs.evolve(seen[1], replayed=True)
-            if counted_under is not None and counted_under != log.context.policy:
-                raise PolicyChanged(log.context.policy)
+            current = DraftBasis(policy=log.context.policy, scope=log.scope)
+            if drafted_under is not None and drafted_under != current:
+                raise BasisChanged(current)
             versioning.check_expected_version(expected_version, log.head)
             result = self._write(log, drafts, now=now)
             if idempotency_key is not None and fingerprint is not None:
@@ -246,14 +246,15 @@ class MemoryStore:
                     head_version=version,
                     token_total=state.token_total,
                     compacted_through=state.compacted_through,
+                    scope=parent.scopes[version - 1] if version else (),
                     created_at=now,
                     updated_at=now,
                     deleted_at=None,
                 )
             )
             # Entries are immutable, so the copy shares them; the indexes are rebuilt.
-            for entry in shared:
-                child.add(entry)
+            for i, entry in enumerate(shared):
+                child.add(entry, context_terms=parent.context_terms[i], scope=parent.scopes[i])
             self._logs[new_id] = child
             self._by_tenant.setdefault(tenant_id, []).append(new_id)
             self._children.setdefault(context_id, []).append(new_id)
@@ -316,14 +317,15 @@ class MemoryStore:
             entry_from_draft(d, version=v, created_at=now)
             for d, v in zip(drafts, versions, strict=True)
         ]
-        for entry in entries:
-            log.add(entry)
+        for entry, d in zip(entries, drafts, strict=True):
+            log.add(entry, context_terms=d.context_terms, scope=d.scope)
         tokens = sum(e.token_count for e in entries)
         log.context = attrs.evolve(
             log.context,
             head_version=log.head,
             token_total=log.context.token_total + tokens,
             compacted_through=log.compacted_through,
+            scope=log.scope,
             updated_at=now,
         )
         return AppendResult(

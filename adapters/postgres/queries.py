@@ -68,8 +68,8 @@ ORDER BY created_at, id
 # window's tail and the lexical corpus start from them), and records the key. The rows come
 # as one JSON array (one parameter costs far less to send than an array per column);
 # embeddings travel apart, as vectors. When nothing was written, the 'state' and 'replay'
-# rows tell why (a policy other than the one the batch was counted under is one reason).
-# Autocommit makes it atomic.
+# rows tell why (a policy or discourse scope other than the basis the batch was drafted
+# under is one reason: ports.version_log.DraftBasis). Autocommit makes it atomic.
 APPEND = """
 WITH idem AS (
     SELECT fingerprint, first_version, last_version, head_version, token_count
@@ -87,10 +87,13 @@ ctx AS (
                                  ELSE %(summary_through)s END,
         summary_version = CASE WHEN %(summary_at)s::integer IS NULL THEN summary_version
                                ELSE head_version + %(summary_at)s END,
+        -- The newest message's scope after it (domain.discourse); summaries leave it.
+        scope = COALESCE(%(scope)s::text[], scope),
         updated_at = %(now)s
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
       AND (%(expected)s::integer IS NULL OR head_version = %(expected)s::integer)
-      AND (%(policy)s::jsonb IS NULL OR policy::jsonb = %(policy)s::jsonb)
+      AND (%(policy)s::jsonb IS NULL
+           OR (policy::jsonb = %(policy)s::jsonb AND scope = %(basis_scope)s::text[]))
       AND NOT EXISTS (SELECT 1 FROM idem)
     RETURNING head_version - %(n)s AS base, eligible_total - %(eligible)s AS ebase,
               eligible_count - %(eligible_count)s AS cbase,
@@ -101,7 +104,7 @@ ins AS (
         tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
         metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
         covers_last, embedding, search, term_count, eligible_count_before,
-        eligible_terms_before, created_at)
+        eligible_terms_before, scope, created_at)
     SELECT %(tenant)s, %(id)s, ctx.base + r.ord, r.kind, r.role, r.content::json, r.name,
            r.tool_calls::json, r.tool_call_id, r.metadata::json, r.token_count,
            r.token_source, r.pinned, r.is_pin, ctx.ebase + r.ebefore, r.covers_first,
@@ -109,13 +112,13 @@ ins AS (
            -- The domain's terms as written (adapters/postgres/lexical.search_vector): no
            -- text parser splits them again.
            r.search::tsvector, r.term_count, ctx.cbase + r.cbefore, ctx.tbase + r.tbefore,
-           %(now)s
+           r.scope, %(now)s
     FROM ctx, json_to_recordset(%(rows)s::json) AS r(
         ord integer, kind text, role text, content text, name text, tool_calls text,
         tool_call_id text, metadata text, token_count integer, token_source text,
         pinned boolean, is_pin boolean, ebefore bigint, covers_first integer,
         covers_last integer, search text, term_count integer, cbefore integer,
-        tbefore bigint)
+        tbefore bigint, scope text[])
 ),
 record AS (
     INSERT INTO idempotency_keys (tenant_id, context_id, key, fingerprint, first_version,
@@ -126,15 +129,16 @@ record AS (
 )
 SELECT 'appended' AS outcome, base + 1 AS first_version, head_version AS last_version,
        head_version, %(tokens)s::bigint AS token_count, NULL::text AS fingerprint,
-       NULL::json AS policy, NULL::boolean AS policy_ok
+       NULL::json AS policy, NULL::text[] AS scope, NULL::boolean AS basis_ok
 FROM ctx
 UNION ALL
 SELECT 'replay', first_version, last_version, head_version, token_count, fingerprint, NULL,
-       NULL
+       NULL, NULL
 FROM idem
 UNION ALL
-SELECT 'state', NULL, NULL, head_version, NULL, NULL, policy,
-       %(policy)s::jsonb IS NULL OR policy::jsonb = %(policy)s::jsonb
+SELECT 'state', NULL, NULL, head_version, NULL, NULL, policy, scope,
+       %(policy)s::jsonb IS NULL
+       OR (policy::jsonb = %(policy)s::jsonb AND scope = %(basis_scope)s::text[])
 FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
@@ -189,7 +193,6 @@ UNION ALL
 # A page of entries as of a version, with the head (a row of NULLs and the head when the
 # page is empty; no row when the context is missing).
 READ_ENTRIES_AT = after_entry("head")
-
 READ_ENTRIES = f"""
 SELECT e.*, c.head_version AS head
 FROM contexts c
@@ -214,6 +217,9 @@ CONTEXT_STATE = """
 SELECT head_version, compacted_through FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
+
+# Every ranking (these two, and lexical.py's) selects the entry, then its score.
+RANKED_AT = after_entry("score")
 
 # Exact cosine over the context's eligible active entries. Ordering by the score (not by
 # the distance operator) keeps the HNSW index out: a narrow filter must not lose results.
@@ -242,9 +248,6 @@ WITH relaxed AS MATERIALIZED (
 SELECT * FROM relaxed
 ORDER BY score DESC, version DESC
 """
-
-# Every ranking (these two, and lexical.py's) selects the entry, then its score.
-RANKED_AT = after_entry("score")
 
 # Lexical ranking (BM25) is adapters/postgres/lexical.py's.
 
@@ -279,20 +282,26 @@ at_n AS (
         (SELECT v.version FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version <= %(version)s AND v.kind = 'summary'
-         ORDER BY v.version DESC LIMIT 1) AS summary_version
+         ORDER BY v.version DESC LIMIT 1) AS summary_version,
+        -- The discourse scope after N: the newest message's at or before it (a summary's
+        -- row holds none, as it changes none).
+        (SELECT v.scope FROM context_versions v
+         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
+           AND v.version <= %(version)s AND v.scope IS NOT NULL
+         ORDER BY v.version DESC LIMIT 1) AS scope
 ),
 child AS (
     INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
                           head_version, token_total, eligible_total, eligible_count,
-                          eligible_terms, compacted_through, summary_version, created_at,
-                          updated_at)
+                          eligible_terms, compacted_through, summary_version, scope,
+                          created_at, updated_at)
     SELECT %(tenant)s, %(new_id)s, %(name)s, p.metadata, p.policy, p.id, %(version)s,
            %(version)s, a.token_total, COALESCE(a.eligible_total, 0),
            COALESCE(a.eligible_count, 0), COALESCE(a.eligible_terms, 0),
            COALESCE((SELECT s.covers_last FROM context_versions s
                      WHERE s.tenant_id = %(tenant)s AND s.context_id = %(id)s
                        AND s.version = a.summary_version), 0),
-           a.summary_version, %(now)s, %(now)s
+           a.summary_version, COALESCE(a.scope, '{{}}'), %(now)s, %(now)s
     FROM parent p, at_n a
     ON CONFLICT DO NOTHING
     RETURNING {CONTEXT_COLUMNS}
@@ -302,11 +311,12 @@ copied AS (
         tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
         metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
         covers_last, embedding, search, term_count, eligible_count_before,
-        eligible_terms_before, created_at)
+        eligible_terms_before, scope, created_at)
     SELECT v.tenant_id, %(new_id)s, v.version, v.kind, v.role, v.content, v.name,
            v.tool_calls, v.tool_call_id, v.metadata, v.token_count, v.token_source, v.pinned,
            v.is_pin, v.eligible_before, v.covers_first, v.covers_last, v.embedding, v.search,
-           v.term_count, v.eligible_count_before, v.eligible_terms_before, v.created_at
+           v.term_count, v.eligible_count_before, v.eligible_terms_before, v.scope,
+           v.created_at
     FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version <= %(version)s
       AND EXISTS (SELECT 1 FROM child)

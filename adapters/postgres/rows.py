@@ -77,7 +77,7 @@ def after_entry(*names: str) -> Mapping[str, int]:
 
 CONTEXT_COLUMNS = (
     "id, tenant_id, name, metadata, policy, parent_id, fork_version, head_version, "
-    "token_total, compacted_through, created_at, updated_at, deleted_at"
+    "token_total, compacted_through, scope, created_at, updated_at, deleted_at"
 )
 KEY_COLUMNS = "id, tenant_id, key_hash, prefix, label, created_at, revoked_at"
 

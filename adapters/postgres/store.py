@@ -29,7 +29,7 @@ from adapters.postgres.rows import (
     tool_calls_json,
     vector_param,
 )
-from domain import compaction, history, lexical, versioning
+from domain import compaction, discourse, history, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
     ContextNotFound,
@@ -45,14 +45,13 @@ from domain.model import (
     EntryDraft,
     EntryKind,
     Page,
-    Policy,
     SearchHit,
 )
 from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
 from domain.tokens import message_text
 from domain.window import WindowCandidates
-from ports.version_log import PolicyChanged
+from ports.version_log import BasisChanged, DraftBasis
 
 # A racing writer can make the first attempt inconclusive; a few retries always settle it.
 _APPEND_ATTEMPTS = 5
@@ -175,7 +174,7 @@ class PostgresStore:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
-        counted_under: Policy | None = None,
+        drafted_under: DraftBasis | None = None,
     ) -> AppendResult:
         """Append all drafts or none as versions head+1..head+n, in one statement."""
         versioning.check_batch_size(len(drafts))
@@ -188,7 +187,8 @@ class PostgresStore:
             expected=expected_version,
             key=idempotency_key,
             fingerprint=fingerprint,
-            policy=None if counted_under is None else policy_json(counted_under),
+            policy=None if drafted_under is None else policy_json(drafted_under.policy),
+            basis_scope=None if drafted_under is None else list(drafted_under.scope),
         )
         for _ in range(_APPEND_ATTEMPTS):
             result = self._try_append(params, expected_version, idempotency_key, fingerprint)
@@ -220,8 +220,10 @@ class PostgresStore:
             if by["replay"]["fingerprint"] != fingerprint:
                 raise IdempotencyKeyReused(key or "")
             return _result(cid, by["replay"], replayed=True)
-        if not by["state"]["policy_ok"]:
-            raise PolicyChanged(policy_from_json(by["state"]["policy"]))
+        state = by["state"]
+        if not state["basis_ok"]:
+            policy = policy_from_json(state["policy"])
+            raise BasisChanged(DraftBasis(policy=policy, scope=tuple(state["scope"])))
         head = by["state"]["head_version"]
         if expected is not None and expected != head:
             raise VersionConflict(expected=expected, current=head)
@@ -467,6 +469,7 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
     rows, running = [], 0
     # The lexical corpus's running count and term total of the batch's eligible entries.
     counted = terms_total = 0
+    scope: list[str] | None = None  # the context's scope after the batch (None: unchanged)
     summary_at = summary_through = None
     for i, d in enumerate(drafts, start=1):
         text = message_text(d)
@@ -474,7 +477,9 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
             # No PostgreSQL text holds it (the json columns would keep it escaped): refused
             # as the domain refuses it, so both stores accept the same inputs.
             raise InvalidInput("not storable in PostgreSQL: a NUL character in the text")
-        words = lexical.terms(text)
+        words = discourse.indexed_terms(text, d.context_terms)
+        if d.scope is not None:
+            scope = list(d.scope)
         rows.append(
             {
                 "ord": i,
@@ -496,6 +501,7 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
                 "term_count": len(words),
                 "cbefore": counted,
                 "tbefore": terms_total,
+                "scope": None if d.scope is None else list(d.scope),
             }
         )
         if history.is_eligible(d):
@@ -518,6 +524,7 @@ def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
         "eligible_terms": terms_total,
         "summary_at": summary_at,
         "summary_through": summary_through,
+        "scope": scope,
         "rows": encoded,
         "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts]
         if embedded

@@ -1,4 +1,5 @@
-"""Messages become drafts: counted under the policy's encoding, embedded when asked for."""
+"""Messages become drafts: counted under the policy's encoding, indexed with the subjects in
+scope (domain.discourse), embedded when asked for."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from domain import discourse, lexical
 from domain.errors import DimensionMismatch, InvalidInput
 from domain.model import EntryDraft, Message, TokenSource
 from domain.tokens import framing_tokens, message_text
@@ -28,12 +30,21 @@ class Drafter:
                 f"deployment's dimension is {self.dimension}"
             )
 
-    def drafts(self, messages: Sequence[Message], *, encoding: str) -> list[EntryDraft]:
-        """One draft per message: the client's token count, else one counted offline."""
+    def drafts(
+        self, messages: Sequence[Message], *, encoding: str, scope: tuple[str, ...] = ()
+    ) -> tuple[list[EntryDraft], tuple[str, ...]]:
+        """One draft per message (the client's token count, else one counted offline),
+        and the discourse scope after them, starting from `scope`."""
+        texts = [message_text(m) for m in messages]
         to_count = [i for i, m in enumerate(messages) if m.token_count is None]
-        counts = self.tokens.count([message_text(messages[i]) for i in to_count], encoding=encoding)
+        counts = self.tokens.count([texts[i] for i in to_count], encoding=encoding)
         counted = dict(zip(to_count, counts, strict=True))
-        vectors = self._embed_missing(messages)
+        carried: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        for text in texts:
+            before = scope
+            scope = discourse.next_scope(before, text)
+            carried.append((discourse.scope_terms(before, lexical.terms(text)), scope))
+        vectors = self._embed_missing(messages, texts, carried)
         drafts = []
         for i, m in enumerate(messages):
             if m.token_count is not None:
@@ -57,9 +68,11 @@ class Drafter:
                     token_source=source,
                     pinned=m.pinned,
                     embedding=tuple(embedding) if embedding is not None else None,
+                    context_terms=carried[i][0],
+                    scope=carried[i][1],
                 )
             )
-        return drafts
+        return drafts, scope
 
     def query_embedding(
         self, query: str | None, given: Sequence[float] | None
@@ -77,13 +90,22 @@ class Drafter:
         if len(embedding) != self.dimension:
             raise DimensionMismatch(expected=self.dimension, got=len(embedding))
 
-    def _embed_missing(self, messages: Sequence[Message]) -> dict[int, list[float]]:
+    def _embed_missing(
+        self,
+        messages: Sequence[Message],
+        texts: Sequence[str],
+        carried: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    ) -> dict[int, list[float]]:
         if self.embedder is None:
             return {}
         # A blank text has no meaning to embed (and a zero vector has no cosine).
-        texts = {i: message_text(m) for i, m in enumerate(messages) if m.embedding is None}
-        todo = [i for i, text in texts.items() if text.strip()]
+        todo = [i for i, m in enumerate(messages) if m.embedding is None and texts[i].strip()]
         if not todo:
             return {}
-        vectors = self.embedder.embed([texts[i] for i in todo])
+        # What is embedded names the subjects in scope too, as the lexical index does.
+        vectors = self.embedder.embed([_with_subjects(texts[i], carried[i][0]) for i in todo])
         return dict(zip(todo, vectors, strict=True))
+
+
+def _with_subjects(text: str, subjects: Sequence[str]) -> str:
+    return f"{text}\n(about {', '.join(subjects)})" if subjects else text

@@ -63,7 +63,7 @@ class Engine:
             tenant_id, contexts=self.store, clock=self.clock, ids=self.ids,
             name=name, metadata=metadata, policy=policy,
         )
-        self._guess.remember(tenant_id, created.id, created.policy)
+        self._guess.saw(created)
         return created
 
     def get_context(self, tenant_id: str, context_id: str) -> Context:
@@ -79,7 +79,7 @@ class Engine:
     def update_context(self, tenant_id: str, context_id: str, changes: ContextChanges) -> Context:
         """Rename, or change metadata or policy."""
         updated = self.store.update_context(tenant_id, context_id, changes, now=self.clock.now())
-        self._guess.remember(tenant_id, context_id, updated.policy)
+        self._guess.saw(updated)
         return updated
 
     def delete_context(self, tenant_id: str, context_id: str) -> None:

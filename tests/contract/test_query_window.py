@@ -174,6 +174,22 @@ def test_share_and_neighbours_per_call_override_the_policy(engine: Engine, tenan
             engine.window(tenant, cid, **ask, **bad)  # type: ignore[arg-type]
 
 
+def test_a_fact_about_it_is_found_by_the_subject_named_turns_before(
+    engine: Engine, tenant: str
+) -> None:
+    chatter = [message(v) for v in range(1, N + 1)]
+    chatter[9] = message(10, "Let's switch to Zephyr for a moment.")
+    chatter[10] = message(11, "Sure, what about it?")
+    chatter[11] = message(12, "Its staging box listens on port 8443 now.")
+    for v in (30, 40, 50):
+        chatter[v - 1] = message(v, f"the staging box of another project listens on port {v}")
+    cid = seeded(engine, tenant, chatter)
+    window = engine.window(tenant, cid, budget=150, query="Which port is Zephyr's staging box on?")
+    relevant = [w.entry.version for w in window.entries if w.reason is Reason.RELEVANT]
+    assert 12 in relevant
+    assert engine.get_context(tenant, cid).scope[0] == "zephyr"
+
+
 # -- memory and Postgres agree where their rankings do ----------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import attrs
 import pytest
 
 from domain.model import Role, ToolCall
@@ -106,3 +107,23 @@ def test_semantic_ranking_reads_only_eligible_active_entries(
     )
     top = store.rank_relevant(tenant, ctx.id, text=None, embedding=vec(1, 0), k=1)
     assert [r.entry.version for r in top.semantic] == [6]
+
+
+def test_lexical_ranking_reads_the_subjects_an_entry_was_drafted_with(
+    store: Store, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    store.append(
+        tenant,
+        ctx.id,
+        [
+            draft("we should talk about Zephyr"),
+            attrs.evolve(draft("its staging port is 8080"), context_terms=("zephyr",)),
+            draft("the staging port of the other box is 9090"),
+        ],
+        now=clock.now(),
+    )
+    ranked = store.rank_relevant(tenant, ctx.id, text="zephyr staging port", embedding=None, k=3)
+    assert ranked.lexical[0].entry.version == 2
+    # The subjects are an index's concern: the entry reads back as it was sent.
+    assert ranked.lexical[0].entry.content == "its staging port is 8080"

@@ -3,6 +3,7 @@ idempotency, time travel."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from domain.errors import (
@@ -22,9 +23,9 @@ from domain.model import (
 )
 from domain.versioning import batch_fingerprint
 from entrypoints.engine import Store
-from ports.version_log import PolicyChanged
+from ports.version_log import BasisChanged, DraftBasis
 from tests.conftest import FakeClock
-from tests.contract.support import draft, make_context, vec
+from tests.contract.support import draft, make_context, new_id, summary, vec
 
 
 def test_batches_get_consecutive_versions_and_totals(
@@ -220,30 +221,30 @@ def test_read_versions_returns_existing_versions_in_order(
     assert [e.content for e in got] == ["m2", "m4"]
 
 
-def test_an_append_counted_under_another_policy_is_refused_and_writes_nothing(
+def test_an_append_drafted_under_another_policy_is_refused_and_writes_nothing(
     store: Store, tenant: str, clock: FakeClock
 ) -> None:
     ctx = make_context(store, tenant, clock, policy=Policy(encoding="o200k_base"))
-    done = store.append(
-        tenant, ctx.id, [draft("a")], now=clock.now(), counted_under=Policy(encoding="o200k_base")
-    )
+    basis = DraftBasis(policy=Policy(encoding="o200k_base"))
+    done = store.append(tenant, ctx.id, [draft("a")], now=clock.now(), drafted_under=basis)
     assert done.head_version == 1
     changed = Policy(budget=500, enabled=True)
     store.update_context(tenant, ctx.id, ContextChanges(policy=changed), now=clock.now())
     # Checked before expected_version: the batch must be counted again first.
     for expected in (None, 1, 7):
-        with pytest.raises(PolicyChanged) as err:
+        with pytest.raises(BasisChanged) as err:
             store.append(
                 tenant,
                 ctx.id,
                 [draft("b")],
                 now=clock.now(),
                 expected_version=expected,
-                counted_under=Policy(encoding="o200k_base"),
+                drafted_under=basis,
             )
-        assert err.value.policy == changed
+        assert err.value.basis == DraftBasis(policy=changed)
     assert store.get_context(tenant, ctx.id).head_version == 1
-    again = store.append(tenant, ctx.id, [draft("b")], now=clock.now(), counted_under=changed)
+    basis = DraftBasis(policy=changed)
+    again = store.append(tenant, ctx.id, [draft("b")], now=clock.now(), drafted_under=basis)
     assert again.head_version == 2
 
 
@@ -253,7 +254,33 @@ def test_a_replay_answers_before_the_policy_check(
     ctx = make_context(store, tenant, clock)
     first = store.append(tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k")
     store.update_context(tenant, ctx.id, ContextChanges(policy=Policy(budget=99)), now=clock.now())
+    basis = DraftBasis(policy=Policy())
     replay = store.append(
-        tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k", counted_under=Policy()
+        tenant, ctx.id, [draft("a")], now=clock.now(), idempotency_key="k", drafted_under=basis
     )
     assert replay.replayed and replay.head_version == first.head_version == 1
+
+
+def test_the_scope_follows_the_newest_message_and_guards_appends(
+    store: Store, tenant: str, clock: FakeClock
+) -> None:
+    ctx = make_context(store, tenant, clock)
+    named = attrs.evolve(draft("about Zephyr"), scope=("zephyr",))
+    store.append(tenant, ctx.id, [named, attrs.evolve(draft("ok"), scope=("zephyr",))],
+                 now=clock.now())
+    assert store.get_context(tenant, ctx.id).scope == ("zephyr",)
+    stale = DraftBasis(policy=Policy(), scope=())
+    with pytest.raises(BasisChanged) as err:
+        store.append(tenant, ctx.id, [draft("x")], now=clock.now(), drafted_under=stale)
+    assert err.value.basis == DraftBasis(policy=Policy(), scope=("zephyr",))
+    assert store.get_context(tenant, ctx.id).head_version == 2
+    # A summary changes no scope; a fork starts from the scope at its version.
+    store.record_compaction(tenant, ctx.id, summary(1, 1), expected_version=2, now=clock.now())
+    assert store.get_context(tenant, ctx.id).scope == ("zephyr",)
+    other = attrs.evolve(draft("and Quartz"), scope=("quartz", "zephyr"))
+    store.append(tenant, ctx.id, [other], now=clock.now(),
+                 drafted_under=DraftBasis(policy=Policy(), scope=("zephyr",)))
+    assert store.get_context(tenant, ctx.id).scope == ("quartz", "zephyr")
+    for at, scope in ((0, ()), (1, ("zephyr",)), (3, ("zephyr",)), (4, ("quartz", "zephyr"))):
+        child = store.fork(tenant, ctx.id, version=at, new_id=new_id(), name="f", now=clock.now())
+        assert child.scope == scope, at

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from adapters.memory.store import MemoryStore
 from adapters.postgres.store import PostgresStore
 from domain.model import ContentPart, Context, EntryDraft, Role, ToolCall
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from migrations import DEFAULT_DIMENSION
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -68,7 +68,7 @@ def drafts(draw: st.DrawFn) -> EntryDraft:
     )
 
 
-def _fill(store: ContextStore, tenant: str, cid: str, batches: list[list[EntryDraft]]) -> None:
+def _fill(store: Store, tenant: str, cid: str, batches: list[list[EntryDraft]]) -> None:
     store.create_context(
         Context(id=cid, tenant_id=tenant, name="agree", created_at=T0, updated_at=T0)
     )

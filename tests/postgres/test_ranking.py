@@ -15,7 +15,7 @@ from adapters.postgres import lexical as bm25
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
 from domain.model import Context, EntryDraft, EntryKind, Role, VersionRange
-from entrypoints.engine import Store as ContextStore
+from entrypoints.engine import Store
 from tests.postgres.conftest import Loader, explain
 from tests.postgres_fixtures import StoreFactory
 from tests.support.bm25 import model_ranking
@@ -36,7 +36,7 @@ def exact(postgres_stores: StoreFactory) -> PostgresStore:
     return PostgresStore(postgres_stores(DIM)[0].pool, exact_below=2**31)
 
 
-def _context(store: ContextStore, tenant: str, cid: str | None = None) -> str:
+def _context(store: Store, tenant: str, cid: str | None = None) -> str:
     cid = cid or str(uuid.uuid4())
     store.create_context(
         Context(id=cid, tenant_id=tenant, name="c", created_at=NOW, updated_at=NOW)

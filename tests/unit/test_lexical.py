@@ -8,6 +8,7 @@ import pytest
 
 from domain import lexical
 from domain.lexical import (
+    CARRIED,
     MAX_TERM_CHARS,
     MAX_TERM_FREQUENCY,
     average_length,
@@ -34,7 +35,7 @@ def test_terms_keep_letters_of_every_script_and_split_on_the_rest() -> None:
 def test_a_long_run_is_cut_so_a_query_for_it_still_finds_it() -> None:
     blob = "A" * (MAX_TERM_CHARS + 40)
     assert terms(f"x {blob} y") == ["x", "a" * MAX_TERM_CHARS, "y"]
-    assert query_terms(blob) == ["a" * MAX_TERM_CHARS]
+    assert query_terms(blob) == [CARRIED + "a" * MAX_TERM_CHARS, "a" * MAX_TERM_CHARS]
     # Any character is at most 4 bytes in UTF-8: a cut term fits a tsvector lexeme.
     assert len(terms("\U0001d538" * 1000)[0].encode()) == 4 * MAX_TERM_CHARS <= 2047
 
@@ -46,7 +47,10 @@ def test_term_frequency_stops_at_the_cap_but_the_length_counts_every_word() -> N
 
 
 def test_query_terms_are_distinct_in_code_point_order() -> None:
-    assert query_terms("zeta Alpha alpha éclair beta zeta") == ["alpha", "beta", "zeta", "éclair"]
+    own = ["alpha", "beta", "zeta", "éclair"]
+    got = query_terms("zeta Alpha alpha éclair beta zeta")
+    assert got == sorted(own + [CARRIED + t for t in own])
+    assert got[:4] == [CARRIED + t for t in own]  # the mark sorts before every word
     assert query_terms("  ...  ") == []
 
 
