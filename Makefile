@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,embedded]'
+	# tests/packaging installs the wheel beside the real entrypoints 0.4, offline.
+	$(PY) -m pip download --quiet --no-deps --dest $(VENV)/wheelhouse entrypoints==0.4
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,7 +20,7 @@ run: $(STAMP)
 	$(VENV)/bin/kata-context serve
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check domain ports adapters entrypoints migrations tests bench
+	$(VENV)/bin/ruff check domain ports adapters entrypoints migrations kata_context build_backend tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict domain ports
 	$(VENV)/bin/lint-imports
