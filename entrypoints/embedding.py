@@ -2,7 +2,10 @@
 
 KATA_EMBEDDER:
   unset, `none` or `client`: clients send vectors; nothing is computed server-side.
-  `local`: the offline static model (64 dimensions; the `local-embedder` extra).
+  `local`: all-MiniLM-L6-v2 (int8, onnxruntime) in-process, offline (384 dimensions;
+    the `local-embedder` extra).
+  `static`: the older offline static model (64 dimensions; the `static-embedder` extra):
+    microseconds a text, but far weaker on paraphrases (bench/embedders.py).
   `openai`: an OpenAI-compatible service at KATA_EMBEDDER_URL with KATA_EMBEDDER_MODEL,
     optional KATA_EMBEDDER_API_KEY, KATA_EMBEDDER_BATCH and KATA_EMBEDDER_SEND_DIMENSIONS.
 KATA_EMBEDDING_DIMENSION is the deployment's dimension; the embedder must produce it.
@@ -13,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
+from adapters.embedders.static import STATIC_DIMENSION, StaticEmbedder
 from ports.embedder import Embedder
 
 CLIENT_SUPPLIED = ("", "none", "client")
@@ -29,13 +33,11 @@ def embedder_from_env(env: Mapping[str, str], *, dimension: int) -> Embedder | N
     if kind in CLIENT_SUPPLIED:
         return None
     if kind == "local":
-        if dimension != LOCAL_DIMENSION:
-            raise EmbedderConfigError(
-                f"KATA_EMBEDDER=local makes {LOCAL_DIMENSION}-dimensional vectors but the "
-                f"deployment's dimension is {dimension}: set "
-                f"KATA_EMBEDDING_DIMENSION={LOCAL_DIMENSION} (with a store made for it)"
-            )
+        _check_dimension(kind, LOCAL_DIMENSION, dimension)
         return LocalEmbedder()
+    if kind == "static":
+        _check_dimension(kind, STATIC_DIMENSION, dimension)
+        return StaticEmbedder()
     if kind == "openai":
         # Imported here: httpx (and the CLI packages its import pulls in) would add ~60 ms
         # to every cold start of deployments that never call out.
@@ -57,8 +59,18 @@ def embedder_from_env(env: Mapping[str, str], *, dimension: int) -> Embedder | N
             in ("1", "true", "yes"),
         )
     raise EmbedderConfigError(
-        f"KATA_EMBEDDER must be one of none, local, openai; got {env['KATA_EMBEDDER']!r}"
+        "KATA_EMBEDDER must be one of none, local, static, openai; "
+        f"got {env['KATA_EMBEDDER']!r}"
     )
+
+
+def _check_dimension(kind: str, made: int, dimension: int) -> None:
+    if dimension != made:
+        raise EmbedderConfigError(
+            f"KATA_EMBEDDER={kind} makes {made}-dimensional vectors but the deployment's "
+            f"dimension is {dimension}: set KATA_EMBEDDING_DIMENSION={made} "
+            "(with a store made for it)"
+        )
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -1,4 +1,4 @@
-"""Embedders: the offline local model and an OpenAI-compatible HTTP service.
+"""Embedders: the offline local (MiniLM) and static models, and an OpenAI-compatible service.
 
 Client-supplied vectors need no adapter: the engine runs with no embedder and stores the
 vectors clients send.

@@ -23,7 +23,7 @@ def embedder() -> LocalEmbedder:
 
 
 @pytest.fixture(params=["memory", "postgres"])
-def store64(request: pytest.FixtureRequest) -> Store:
+def local_store(request: pytest.FixtureRequest) -> Store:
     """A store whose deployment dimension is the local model's."""
     if request.param == "postgres":
         stores: StoreFactory = request.getfixturevalue("postgres_stores")
@@ -40,15 +40,15 @@ def engine_for(store: Store, embedder: LocalEmbedder, dimension: int) -> Engine:
 def test_an_embedder_of_another_dimension_is_refused_at_startup(
     embedder: LocalEmbedder,
 ) -> None:
-    with pytest.raises(InvalidInput, match="64-dimensional vectors but the deployment's "
-                                           "dimension is 1536"):
+    expected = f"{LOCAL_DIMENSION}-dimensional vectors but the deployment's dimension is 1536"
+    with pytest.raises(InvalidInput, match=expected):
         engine_for(MemoryStore(), embedder, 1536)
 
 
 def test_entries_without_vectors_are_embedded_on_append_and_queries_too(
-    store64: Store, embedder: LocalEmbedder
+    local_store: Store, embedder: LocalEmbedder
 ) -> None:
-    engine = engine_for(store64, embedder, LOCAL_DIMENSION)
+    engine = engine_for(local_store, embedder, LOCAL_DIMENSION)
     ctx = engine.create_context("00000000-0000-4000-8000-00000000abcd")
     tenant = ctx.tenant_id
     given = (1.0,) + (0.0,) * (LOCAL_DIMENSION - 1)
