@@ -12,28 +12,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import msgspec
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
+from adapters.postgres import appends, nearest, queries
 from adapters.postgres import lexical as bm25
-from adapters.postgres import queries
 from adapters.postgres.rows import (
-    content_json,
     context_from_row,
     entry_from_row,
     policy_from_json,
     policy_json,
     to_json,
-    tool_calls_json,
     vector_param,
 )
-from domain import compaction, discourse, history, versioning
+from domain import compaction, history, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
     ContextNotFound,
-    IdempotencyKeyReused,
     InvalidInput,
     VersionConflict,
 )
@@ -43,25 +39,21 @@ from domain.model import (
     ContextChanges,
     Entry,
     EntryDraft,
-    EntryKind,
     Page,
     SearchHit,
 )
 from domain.pagination import context_cursor, parse_context_cursor
 from domain.relevance import Ranked, Relevance
-from domain.tokens import message_text
 from domain.window import WindowCandidates
-from ports.version_log import BasisChanged, DraftBasis
+from ports.version_log import DraftBasis
 
 # A racing writer can make the first attempt inconclusive; a few retries always settle it.
 _APPEND_ATTEMPTS = 5
-_encode_rows = msgspec.json.Encoder().encode
 # HNSW candidate list for similarity search: higher finds more true neighbours, slower.
 # A tenant filter keeps only its share of each candidate list, so the default is well
 # above pgvector's 40: at 100k x 1536 with a 20 % tenant, recall@10 went 0.90 / 0.975 /
 # 0.995 / 0.999 at 100 / 200 / 300 / 400, p50 10 / 18 / 22 / 28 ms (bench/search_postgres).
 DEFAULT_EF_SEARCH = 300
-_MAX_EF_SEARCH = 1000  # pgvector's bound
 # Contexts with at most this many active entries are ranked by an exact scan (a few ms);
 # longer ones through the HNSW index (the exact scan was 48-76 ms at 100k entries).
 DEFAULT_EXACT_BELOW = 10_000
@@ -179,7 +171,7 @@ class PostgresStore:
         """Append all drafts or none as versions head+1..head+n, in one statement."""
         versioning.check_batch_size(len(drafts))
         fingerprint = versioning.key_fingerprint(idempotency_key, fingerprint, drafts)
-        params = _append_params(drafts)
+        params = appends.params(drafts)
         params.update(
             tenant=tenant_id,
             id=context_id,
@@ -210,25 +202,9 @@ class PostgresStore:
                 raise
             # Another request stored the same idempotency key first: replay on retry.
             return None
-        by = {r["outcome"]: r for r in rows}
-        cid = params["id"]
-        if "appended" in by:
-            return _result(cid, by["appended"], replayed=False)
-        if "state" not in by:
-            raise ContextNotFound(cid)
-        if "replay" in by:
-            if by["replay"]["fingerprint"] != fingerprint:
-                raise IdempotencyKeyReused(key or "")
-            return _result(cid, by["replay"], replayed=True)
-        state = by["state"]
-        if not state["basis_ok"]:
-            policy = policy_from_json(state["policy"])
-            raise BasisChanged(DraftBasis(policy=policy, scope=tuple(state["scope"])))
-        head = by["state"]["head_version"]
-        if expected is not None and expected != head:
-            raise VersionConflict(expected=expected, current=head)
-        # The head moved between the snapshot and the row lock: try again.
-        return None
+        return appends.outcome(
+            rows, params["id"], expected=expected, key=key, fingerprint=fingerprint
+        )
 
     def _head(self, params: Mapping[str, Any]) -> int:
         return self.get_context(params["tenant"], params["id"]).head_version
@@ -412,25 +388,10 @@ class PostgresStore:
     def _nearest(
         self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int, steer: bool
     ) -> list[tuple[Any, ...]]:
-        """Rows of `indexed` (an HNSW iterative scan), or of `exact` when it finds < k.
-
-        With `steer`, sorts and sequential scans are priced out so the planner takes the
-        index; the exact query still answers when the filtered index scan comes up short.
-        """
-        # The candidate list must hold k rows for the first pass to be a good one.
-        ef_search = min(max(self._ef_search, k), _MAX_EF_SEARCH)
-        with self._cursor(tuples=True) as cur, cur.connection.transaction():
-            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-            if steer:
-                cur.execute("SET LOCAL enable_seqscan = off")
-                cur.execute("SET LOCAL enable_sort = off")
-            # Never prepared: a cached generic plan would keep the settings it was made
-            # under, and the same statement runs steered and not.
-            rows: list[tuple[Any, ...]] = cur.execute(indexed, params, prepare=False).fetchall()
-            if len(rows) < k:
-                rows = cur.execute(exact, params, prepare=False).fetchall()
-        return rows
+        with self._cursor(tuples=True) as cur:
+            return nearest.rows(
+                cur, indexed, exact, params, k=k, steer=steer, ef_search=self._ef_search
+            )
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -462,85 +423,6 @@ class PostgresStore:
         with self._cursor() as cur:
             row: dict[str, Any] | None = cur.execute(sql, params).fetchone()
             return row
-
-
-def _append_params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
-    """The batch's rows as JSON, its embeddings, totals, and where its newest summary sits."""
-    rows, running = [], 0
-    # The lexical corpus's running count and term total of the batch's eligible entries.
-    counted = terms_total = 0
-    scope: list[str] | None = None  # the context's scope after the batch (None: unchanged)
-    summary_at = summary_through = None
-    for i, d in enumerate(drafts, start=1):
-        text = message_text(d)
-        if "\x00" in text:
-            # No PostgreSQL text holds it (the json columns would keep it escaped): refused
-            # as the domain refuses it, so both stores accept the same inputs.
-            raise InvalidInput("not storable in PostgreSQL: a NUL character in the text")
-        words = discourse.indexed_terms(text, d.context_terms)
-        if d.scope is not None:
-            scope = list(d.scope)
-        rows.append(
-            {
-                "ord": i,
-                "kind": d.kind.value,
-                "role": d.role.value,
-                "content": content_json(d.content),
-                "name": d.name,
-                "tool_calls": tool_calls_json(d),
-                "tool_call_id": d.tool_call_id,
-                "metadata": to_json(dict(d.metadata)),
-                "token_count": d.token_count,
-                "token_source": d.token_source.value,
-                "pinned": d.pinned,
-                "is_pin": d.is_pin,
-                "ebefore": running,
-                "covers_first": d.covers.first if d.covers else None,
-                "covers_last": d.covers.last if d.covers else None,
-                "search": bm25.search_vector(words),
-                "term_count": len(words),
-                "cbefore": counted,
-                "tbefore": terms_total,
-                "scope": None if d.scope is None else list(d.scope),
-            }
-        )
-        if history.is_eligible(d):
-            running += d.token_count
-            counted += 1
-            terms_total += len(words)
-        if d.kind is EntryKind.SUMMARY:
-            summary_at = i
-            summary_through = d.covers.last if d.covers is not None else 0
-    try:
-        encoded = _encode_rows(rows).decode()
-    except UnicodeEncodeError:
-        raise InvalidInput("not storable in PostgreSQL: a lone surrogate in the text") from None
-    embedded = any(d.embedding is not None for d in drafts)
-    return {
-        "n": len(drafts),
-        "tokens": sum(d.token_count for d in drafts),
-        "eligible": running,
-        "eligible_count": counted,
-        "eligible_terms": terms_total,
-        "summary_at": summary_at,
-        "summary_through": summary_through,
-        "scope": scope,
-        "rows": encoded,
-        "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts]
-        if embedded
-        else None,
-    }
-
-
-def _result(context_id: str, row: Mapping[str, Any], *, replayed: bool) -> AppendResult:
-    return AppendResult(
-        context_id=context_id,
-        first_version=row["first_version"],
-        last_version=row["last_version"],
-        head_version=row["head_version"],
-        token_count=int(row["token_count"]),
-        replayed=replayed,
-    )
 
 
 def _ranked(row: tuple[Any, ...]) -> Ranked:
