@@ -11,7 +11,7 @@ result without its call, no call without its results. The count of invalid windo
 be 0.
 
 Vectors are client-supplied, as in the default deployment: the bench computes them with
-the offline local model (adapters/embedders/local.py, 64 dimensions), for every message
+the offline local model (adapters/embedders/local.py, 384 dimensions), for every message
 and for the question. The whole evaluation runs on the memory adapter (lexical: BM25)
 and again on Postgres (lexical: BM25 in SQL over the 'simple' tsvector; semantic: pgvector
 cosine), each with its own lines. Tokens are counted with cl100k_base. The default policy
@@ -38,6 +38,7 @@ from domain.model import Entry, Message, Role
 from domain.tokens import message_text
 from domain.window import Reason, Window
 from entrypoints.engine import Engine, Store
+from ports.embedder import Embedder
 
 SEED = 20_261_126
 CONVERSATIONS = sized(40, 1)
@@ -48,14 +49,15 @@ BUDGETS = (2000, 4000, 8000, 16000)
 TENANT = "bench-recall"
 
 
-def engine_over(store: Store) -> Engine:
-    """The engine as a deployment wires it, over `store`, for the local model's vectors."""
+def engine_over(store: Store, *, dimension: int = LOCAL_DIMENSION) -> Engine:
+    """The engine as a deployment wires it, over `store`, for vectors of `dimension`
+    (the local model's by default)."""
     tokens = OfflineTokenCounter()
     return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
-                  clock=SystemClock(), ids=UuidIds(), dimension=LOCAL_DIMENSION)
+                  clock=SystemClock(), ids=UuidIds(), dimension=dimension)
 
 
-def with_vectors(messages: Sequence[Message], embedder: LocalEmbedder) -> list[Message]:
+def with_vectors(messages: Sequence[Message], embedder: Embedder) -> list[Message]:
     """The messages with client-side vectors of their text."""
     vectors = embedder.embed([message_text(m) for m in messages])
     return [attrs.evolve(m, embedding=tuple(v)) for m, v in zip(messages, vectors, strict=True)]

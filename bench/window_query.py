@@ -1,7 +1,9 @@
 """Query-aware window p50 at 1,500 and 100,000 entries, on memory and on Postgres.
 
 Histories come from bench/_conversations.py (fixed seed; chatter, tool calls, planted
-facts) with client-supplied 64-d vectors from the offline local model, appended through
+facts) with client-supplied 64-d vectors from the static offline model (a latency bench:
+the vectors' quality does not matter, and the MiniLM model would spend minutes embedding
+100k messages), appended through
 the engine in batches of 1,000. The query is the last planted fact's question, as text
 and vector; budget 8000, default policy. Baseline: the recency-only window's p50 on the
 same store and history in this run, so the ratio is the price of asking with a query.
@@ -13,7 +15,7 @@ import functools
 import time
 from collections.abc import Sequence
 
-from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
+from adapters.embedders.static import STATIC_DIMENSION, StaticEmbedder
 from adapters.memory.store import MemoryStore
 from bench._common import emit, log, p50_ms, sized
 from bench._conversations import conversation
@@ -29,7 +31,7 @@ TENANT = "bench-window-query"
 
 
 def measure(adapter: str, engine: Engine, histories: dict[int, tuple[list[Message], str]],
-            embedder: LocalEmbedder) -> None:
+            embedder: StaticEmbedder) -> None:
     """Load each history, then time the plain and the query-aware window."""
     for size, (messages, question) in histories.items():
         t0 = time.perf_counter()
@@ -50,7 +52,7 @@ def measure(adapter: str, engine: Engine, histories: dict[int, tuple[list[Messag
 
 
 def histories(
-    embedder: LocalEmbedder, sizes: Sequence[int]
+    embedder: StaticEmbedder, sizes: Sequence[int]
 ) -> dict[int, tuple[list[Message], str]]:
     """For each size, the messages with vectors and the question about its last fact."""
     out = {}
@@ -62,8 +64,8 @@ def histories(
 
 def main() -> None:
     """Print p50s for both adapters and both sizes, each against its recency window."""
-    embedder = LocalEmbedder()
+    embedder = StaticEmbedder()
     made = histories(embedder, SIZES)
-    measure("memory", engine_over(MemoryStore()), made, embedder)
-    with fresh_database(LOCAL_DIMENSION) as url, open_store(url) as store:
-        measure("postgres", engine_over(store), made, embedder)
+    measure("memory", engine_over(MemoryStore(), dimension=STATIC_DIMENSION), made, embedder)
+    with fresh_database(STATIC_DIMENSION) as url, open_store(url) as store:
+        measure("postgres", engine_over(store, dimension=STATIC_DIMENSION), made, embedder)
