@@ -22,7 +22,7 @@ other term does. Summaries neither read nor change the scope.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 from domain.lexical import CARRIED, STOPWORDS, terms
 
@@ -41,7 +41,7 @@ _OPENERS = frozenset(_OPENER_TEXT.split())
 _WORD = re.compile(r"[^\W_][\w'-]*", re.UNICODE)
 
 
-_SENTENCE_END = frozenset(".!?:;\n\"'([*-#>")
+_SENTENCE_END = frozenset(".!?:;")
 
 
 def _is_identifier(word: str) -> bool:
@@ -67,9 +67,9 @@ def _is_name(word: str, *, opens_sentence: bool, known: Collection[str]) -> bool
     return not opens_sentence
 
 
-def _opens_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t")
-    return not before or before[-1] in _SENTENCE_END
+# A text without capitals, digits or underscores names nothing: most messages.
+_MAY_NAME = re.compile(r"[\d_]")
+_HAS_WORD = re.compile(r"[^\W_]")
 
 
 def named(text: str, *, known: Collection[str] = ()) -> list[str]:
@@ -79,16 +79,30 @@ def named(text: str, *, known: Collection[str] = ()) -> list[str]:
     written in) already holds it.
     """
     out: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group().split("'")[0].strip("-")
-        opens = _opens_sentence(text, match.start())
-        if not _is_name(word, opens_sentence=opens, known=known):
-            continue
-        identifier = _is_identifier(word)
-        for term in terms(word):
-            if term not in out and (identifier or not term.isdigit()):
-                out.append(term)
+    if text.islower() and not _MAY_NAME.search(text):
+        return out
+    for line in text.splitlines():
+        opens = True
+        for token in line.split():
+            if not _HAS_WORD.search(token):
+                continue  # a bullet or a dash: the sentence has not begun
+            starts, opens = opens, token[-1] in _SENTENCE_END
+            # Most words are lower-case and plain: rejected before any regex runs.
+            if token.islower() and not _MAY_NAME.search(token):
+                continue
+            for i, match in enumerate(_WORD.finditer(token)):
+                word = match.group().split("'")[0].strip("-")
+                at_start = starts and i == 0 and token[: match.start()].strip("\"'([*#>-") == ""
+                if _is_name(word, opens_sentence=at_start, known=known):
+                    _add_terms(out, word)
     return out
+
+
+def _add_terms(out: list[str], word: str) -> None:
+    identifier = _is_identifier(word)
+    for term in terms(word):
+        if term not in out and (identifier or not term.isdigit()):
+            out.append(term)
 
 
 def next_scope(scope: Sequence[str], text: str) -> tuple[str, ...]:
@@ -107,8 +121,11 @@ def indexed_terms(text: str, context_terms: Sequence[str]) -> list[str]:
     return [*terms(text), *(CARRIED + s for s in context_terms)]
 
 
-def scope_terms(scope: Sequence[str], own_terms: Iterable[str]) -> tuple[str, ...]:
-    """What an entry is indexed with besides its own terms: the subjects in scope before
-    it that it does not name itself."""
-    own = set(own_terms)
-    return tuple(s for s in scope if s not in own)
+def scope_terms(scope: Sequence[str], text: str) -> tuple[str, ...]:
+    """What an entry with `text` is indexed with besides its own terms: the subjects in
+    scope before it that are not among its terms (`domain.lexical.terms`)."""
+    if not scope:
+        return ()
+    lower = text.lower()
+    # A subject is a term: it is one of the text's when it stands as a whole word run.
+    return tuple(s for s in scope if not re.search(rf"(?<!\w){re.escape(s)}(?!\w)", lower))

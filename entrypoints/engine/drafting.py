@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from domain import discourse, lexical
+from domain import discourse
 from domain.errors import DimensionMismatch, InvalidInput
 from domain.model import EntryDraft, Message, TokenSource
 from domain.tokens import framing_tokens, message_text
@@ -43,7 +43,7 @@ class Drafter:
         for text in texts:
             before = scope
             scope = discourse.next_scope(before, text)
-            carried.append((discourse.scope_terms(before, lexical.terms(text)), scope))
+            carried.append((discourse.scope_terms(before, text), scope))
         vectors = self._embed_missing(messages, texts, carried)
         drafts = []
         for i, m in enumerate(messages):
