@@ -6,10 +6,13 @@ import re
 from collections.abc import Sequence
 
 from domain.model import Entry
+from ports.summarizer import Summary
 from ports.tokens import TokenCounter
 
 # A line longer than this says less per token than the next line would.
 MAX_LINE_CHARS = 240
+# The name compactions record for summaries this summarizer wrote.
+NAME = "extractive"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _SPACE = re.compile(r"\s+")
@@ -52,8 +55,15 @@ class ExtractiveSummarizer:
         previous: str | None,
         max_tokens: int,
         encoding: str,
-    ) -> str:
+    ) -> Summary:
         """A summary of `previous` and `entries` that counts at most max_tokens."""
+        return Summary(
+            text=self._text(entries, previous, max_tokens, encoding), summarizer=NAME
+        )
+
+    def _text(
+        self, entries: Sequence[Entry], previous: str | None, max_tokens: int, encoding: str
+    ) -> str:
         lines = [ln for ln in (previous or "").splitlines() if ln.strip()]
         lines.extend(line for e in entries if (line := entry_line(e)) is not None)
         if not lines or max_tokens < 1:

@@ -102,11 +102,20 @@ def plan_compaction(
     )
 
 
-def summary_draft(plan: CompactionPlan, *, text: str, token_count: int) -> EntryDraft:
-    """The summary version the plan appends, recording what it covers and its figures."""
+def summary_draft(
+    plan: CompactionPlan,
+    *,
+    text: str,
+    token_count: int,
+    summarizer: str,
+    fallback: str | None = None,
+) -> EntryDraft:
+    """The summary version the plan appends, recording what it covers, its figures, the
+    summarizer that wrote it and, if a fallback did, why the configured one did not."""
     tokens_after = plan.tokens_before - plan.tokens_replaced + token_count
     record: dict[str, Any] = {
         "compaction": {
+            "summarizer": summarizer,
             "covers": {"first": plan.covers.first, "last": plan.covers.last},
             "summarized_entries": len(plan.to_summarize),
             "tokens_before": plan.tokens_before,
@@ -115,6 +124,8 @@ def summary_draft(plan: CompactionPlan, *, text: str, token_count: int) -> Entry
             "policy": attrs.asdict(plan.policy),
         }
     }
+    if fallback is not None:
+        record["compaction"]["fallback"] = fallback
     return EntryDraft(
         role=Role.SYSTEM,
         content=text,

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from adapters.summaries import ExtractiveSummarizer
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
 from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
 from entrypoints.settings import Settings
+from entrypoints.summarizing import summarizers_from_env
 from ports.embedder import Embedder
 from ports.keys import ApiKeyStore
 
@@ -85,19 +85,26 @@ def opened_postgres_adapters(url: str) -> Iterator[Adapters]:
 
 
 def build_engine(
-    store: ContextStore, settings: Settings | None = None, *, embedder: Embedder | None = None
+    store: ContextStore,
+    settings: Settings | None = None,
+    *,
+    embedder: Embedder | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Engine:
-    """An engine over `store` with offline tokens, the extractive summarizer, real time.
+    """An engine over `store` with offline tokens, the summarizers `env` names
+    (KATA_SUMMARIZER; extractive without it), real time.
 
     Without an embedder, clients send their own embeddings (of settings.dimension); an
     embedder must produce that dimension too (the engine refuses it otherwise).
     """
     settings = settings or Settings()
     tokens = OfflineTokenCounter()
+    summarizers = summarizers_from_env(env or {}, tokens=tokens)
     return Engine(
         store=store,
         tokens=tokens,
-        summarizer=ExtractiveSummarizer(tokens),
+        summarizer=summarizers.on_request,
+        auto_summarizer=summarizers.on_append,
         clock=SystemClock(),
         ids=UuidIds(),
         embedder=embedder,
@@ -106,12 +113,13 @@ def build_engine(
 
 
 def build_app(adapters: Adapters, settings: Settings, *, env: Mapping[str, str]) -> Litestar:
-    """The HTTP API over `adapters`, with the embedder `env` names (KATA_EMBEDDER)."""
+    """The HTTP API over `adapters`, with the embedder and summarizers `env` names
+    (KATA_EMBEDDER, KATA_SUMMARIZER)."""
     from entrypoints.http.app import create_app
 
     embedder = embedder_from_env(env, dimension=settings.dimension)
     return create_app(
-        engine=build_engine(adapters.store, settings, embedder=embedder),
+        engine=build_engine(adapters.store, settings, embedder=embedder, env=env),
         keys=adapters.keys,
         settings=settings,
         lifespan=adapters.lifespan,

@@ -1,11 +1,23 @@
-"""The summarizer port: text for a compaction summary."""
+"""The summarizer port: text for a compaction summary, and who wrote it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
 
+import attrs
+
 from domain.model import Entry
+
+
+@attrs.frozen(kw_only=True)
+class Summary:
+    """A summary's text, the summarizer that wrote it (`extractive`, `openai:MODEL`...),
+    and, when a fallback wrote it, why the configured summarizer did not."""
+
+    text: str
+    summarizer: str
+    fallback: str | None = None
 
 
 class Summarizer(Protocol):
@@ -18,6 +30,6 @@ class Summarizer(Protocol):
         previous: str | None,
         max_tokens: int,
         encoding: str,
-    ) -> str:
+    ) -> Summary:
         """A summary of `previous` (the older summary) and `entries`, within max_tokens."""
         ...

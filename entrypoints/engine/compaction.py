@@ -29,14 +29,17 @@ def compact(
     """Plan from the active history, write the summary, record it as the next version."""
     view = log.compaction_view(tenant_id, context_id)
     plan = compaction.plan_compaction(view, policy, at=clock.now(), force=force)
-    text = summarizer.summarize(
+    summary = summarizer.summarize(
         plan.to_summarize,
         previous=plan.previous_summary.text if plan.previous_summary else None,
         max_tokens=policy.summary_limit,
         encoding=policy.encoding,
     )
-    count = tokens.count([text], encoding=policy.encoding)[0]
-    draft = compaction.summary_draft(plan, text=text, token_count=count.tokens + FRAMING_TOKENS)
+    count = tokens.count([summary.text], encoding=policy.encoding)[0]
+    draft = compaction.summary_draft(
+        plan, text=summary.text, token_count=count.tokens + FRAMING_TOKENS,
+        summarizer=summary.summarizer, fallback=summary.fallback,
+    )
     result = log.record_compaction(
         tenant_id, context_id, draft, expected_version=plan.expected_version, now=clock.now()
     )

@@ -40,6 +40,9 @@ class Engine:
     ids: IdGenerator
     embedder: Embedder | None = None
     dimension: int = 1536
+    # Writes the summaries of automatic compaction inside an append (None: `summarizer`),
+    # so that an append can wait on a model for less than a compaction asked for.
+    auto_summarizer: Summarizer | None = None
     _drafter: Drafter = attrs.field(init=False, repr=False, eq=False)
     _guess: PolicyGuess = attrs.field(factory=PolicyGuess, init=False, repr=False, eq=False)
 
@@ -105,7 +108,8 @@ class Engine:
         )
         if not result.replayed:
             compaction.compact_if_due(
-                tenant_id, context_id, policy, log=self.store, summarizer=self.summarizer,
+                tenant_id, context_id, policy, log=self.store,
+                summarizer=self.auto_summarizer or self.summarizer,
                 tokens=self.tokens, clock=self.clock,
             )
         return result

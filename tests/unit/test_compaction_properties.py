@@ -100,7 +100,7 @@ def test_the_summary_draft_records_its_range_and_figures(
     view = view_of(history)
     assume(keep_boundary(view.entries, policy.keep_recent) > 0)
     plan = plan_compaction(view, policy, at=AT, force=True)
-    draft = summary_draft(plan, text="the gist", token_count=tokens)
+    draft = summary_draft(plan, text="the gist", token_count=tokens, summarizer="extractive")
     assert draft.kind is EntryKind.SUMMARY and draft.role is Role.SYSTEM
     assert draft.covers == plan.covers and draft.token_count == tokens
     assert not draft.is_pin
@@ -111,3 +111,4 @@ def test_the_summary_draft_records_its_range_and_figures(
     assert record["tokens_after"] == view.active_tokens - plan.tokens_replaced + tokens
     assert record["at"] == AT.isoformat()
     assert record["policy"]["budget"] == policy.budget
+    assert record["summarizer"] == "extractive" and "fallback" not in record

@@ -39,9 +39,11 @@ def test_lines_hold_the_previous_summary_then_each_entry() -> None:
         _entry(3, "Sunny, 24C", Role.TOOL, tool_call_id="c"),
         _entry(4, "   "),
     ]
-    text = s.summarize(
+    summary = s.summarize(
         entries, previous="user: earlier facts", max_tokens=500, encoding="cl100k_base"
     )
+    assert summary.summarizer == "extractive" and summary.fallback is None
+    text = summary.text
     assert text.splitlines() == [
         "user: earlier facts",
         "user: Plan the trip to Lisbon.",
@@ -53,7 +55,7 @@ def test_lines_hold_the_previous_summary_then_each_entry() -> None:
 def test_when_over_the_cap_the_oldest_lines_go_first() -> None:
     s = ExtractiveSummarizer(COUNTER)
     entries = [_entry(i, f"Fact number {i} is here.") for i in range(1, 40)]
-    text = s.summarize(entries, previous=None, max_tokens=30, encoding="cl100k_base")
+    text = s.summarize(entries, previous=None, max_tokens=30, encoding="cl100k_base").text
     assert _count(text, "cl100k_base") <= 30
     assert text.splitlines()[-1] == "user: Fact number 39 is here."
     assert "Fact number 1 " not in text
@@ -77,6 +79,6 @@ def test_always_within_the_cap_and_deterministic(
 ) -> None:
     s = ExtractiveSummarizer(COUNTER)
     entries = [_entry(i + 1, t) for i, t in enumerate(texts)]
-    text = s.summarize(entries, previous=previous, max_tokens=cap, encoding=encoding)
-    assert _count(text, encoding) <= cap
-    assert text == s.summarize(entries, previous=previous, max_tokens=cap, encoding=encoding)
+    summary = s.summarize(entries, previous=previous, max_tokens=cap, encoding=encoding)
+    assert _count(summary.text, encoding) <= cap
+    assert summary == s.summarize(entries, previous=previous, max_tokens=cap, encoding=encoding)
