@@ -38,10 +38,14 @@ hey hi hello please note remember quick let lets so well oh ah alright right fin
 today tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday january
 february march april may june july august september october november december"""
 _OPENERS = frozenset(_OPENER_TEXT.split())
-_WORD = re.compile(r"[^\W_][\w'-]*", re.UNICODE)
 
 
-_SENTENCE_END = frozenset(".!?:;")
+_SENTENCE_END = frozenset(".!?:;\n")
+_BEFORE_SENTENCE = frozenset(" \t\"'([*#>-")
+# What makes a word a candidate name: an upper-case letter (Latin, Greek, Cyrillic), a
+# digit or an underscore; words run over letters, digits, `_`, `'` and `-`.
+_MARK = re.compile(r"[\d_A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f]")
+_IN_WORD = frozenset("_'-")
 
 
 def _is_identifier(word: str) -> bool:
@@ -67,9 +71,6 @@ def _is_name(word: str, *, opens_sentence: bool, known: Collection[str]) -> bool
     return not opens_sentence
 
 
-# A text without capitals, digits or underscores names nothing: most messages.
-_MAY_NAME = re.compile(r"[\d_]")
-_HAS_WORD = re.compile(r"[^\W_]")
 
 
 def named(text: str, *, known: Collection[str] = ()) -> list[str]:
@@ -79,23 +80,34 @@ def named(text: str, *, known: Collection[str] = ()) -> list[str]:
     written in) already holds it.
     """
     out: list[str] = []
-    if text.islower() and not _MAY_NAME.search(text):
-        return out
-    for line in text.splitlines():
-        opens = True
-        for token in line.split():
-            if not _HAS_WORD.search(token):
-                continue  # a bullet or a dash: the sentence has not begun
-            starts, opens = opens, token[-1] in _SENTENCE_END
-            # Most words are lower-case and plain: rejected before any regex runs.
-            if token.islower() and not _MAY_NAME.search(token):
-                continue
-            for i, match in enumerate(_WORD.finditer(token)):
-                word = match.group().split("'")[0].strip("-")
-                at_start = starts and i == 0 and token[: match.start()].strip("\"'([*#>-") == ""
-                if _is_name(word, opens_sentence=at_start, known=known):
-                    _add_terms(out, word)
+    # Only words holding a capital, a digit or an underscore can name: one regex finds
+    # those characters, so a message of plain words costs one scan.
+    done = 0
+    for hit in _MARK.finditer(text):
+        if hit.start() < done:
+            continue  # inside the word just read
+        start, done = _word_around(text, hit.start())
+        word = text[start:done].split("'", maxsplit=1)[0].strip("-'")
+        if _is_name(word, opens_sentence=_opens_sentence(text, start), known=known):
+            _add_terms(out, word)
     return out
+
+
+def _word_around(text: str, at: int) -> tuple[int, int]:
+    start, end = at, at + 1
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _IN_WORD):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] in _IN_WORD):
+        end += 1
+    return start, end
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    # Back over blanks and bullets on the same line: what stands there says.
+    j = start - 1
+    while j >= 0 and text[j] in _BEFORE_SENTENCE:
+        j -= 1
+    return j < 0 or text[j] in _SENTENCE_END
 
 
 def _add_terms(out: list[str], word: str) -> None:
