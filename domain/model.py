@@ -216,16 +216,15 @@ class Entry:
         return "\n".join(p.text for p in self.content if p.text)
 
 
+_STORED_FIELDS = tuple(f.name for f in attrs.fields(EntryDraft) if f.name not in _INDEX_ONLY)
+
+
 def entry_from_draft(draft: EntryDraft, *, version: int, created_at: datetime) -> Entry:
     """The stored entry a draft becomes at `version`."""
     return Entry(
         version=version,
         created_at=created_at,
-        **{
-            f.name: getattr(draft, f.name)
-            for f in attrs.fields(EntryDraft)
-            if f.name not in _INDEX_ONLY
-        },
+        **{name: getattr(draft, name) for name in _STORED_FIELDS},
     )
 
 
