@@ -2,6 +2,7 @@
 
     from kata_context import KataClient, AsyncKataClient   # the HTTP API, typed
     from kata_context import memory_engine, InProcessKata   # the engine, in process
+    from kata_context import postgres_engine                # ... over a PostgreSQL URL
     from kata_context.shapes import from_responses, to_responses, ...
     from kata_context.openai_agents import KataSession      # extra: openai-agents
     from kata_context.langchain import KataChatMessageHistory  # extra: langchain
@@ -17,7 +18,7 @@ from domain.model import ContentPart, ContextChanges, Message, Policy, Role, Too
 from entrypoints.client import ApiError, AsyncKataClient, KataClient
 from entrypoints.engine import Engine
 from entrypoints.integrations.kata import InProcessKata
-from entrypoints.offline import memory_engine
+from entrypoints.offline import memory_engine, postgres_engine
 
 __all__ = [
     "ApiError",
@@ -33,4 +34,5 @@ __all__ = [
     "ToolCall",
     "errors",
     "memory_engine",
+    "postgres_engine",
 ]

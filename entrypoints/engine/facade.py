@@ -21,6 +21,7 @@ from domain.model import (
 from domain.window import Window
 from entrypoints.engine import append, compaction, contexts, forks, history, search, window
 from entrypoints.engine.drafting import Drafter
+from entrypoints.engine.limits import MAX_BATCH
 from entrypoints.engine.policy_guess import PolicyGuess
 from entrypoints.engine.store import Store
 from ports.clock import Clock, IdGenerator
@@ -113,6 +114,35 @@ class Engine:
                 tokens=self.tokens, clock=self.clock,
             )
         return result
+
+    def append_all(
+        self,
+        tenant_id: str,
+        context_id: str,
+        messages: Sequence[Message],
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[AppendResult, ...]:
+        """Append any number of messages, MAX_BATCH at a time, in order.
+
+        Each batch is all-or-nothing, the whole is not: `expected_version` guards the
+        first batch only, another writer's entries (or an automatic compaction) may land
+        between batches, and a failure stops the rest while the batches before it stay.
+        With a key, batch i is sent as `key#i`: calling again with the same key replays
+        the batches that landed and sends the rest.
+        """
+        results: list[AppendResult] = []
+        for i, start in enumerate(range(0, max(len(messages), 1), MAX_BATCH)):
+            key = None if idempotency_key is None else f"{idempotency_key}#{i}"
+            first = expected_version if i == 0 else None
+            batch = messages[start : start + MAX_BATCH]
+            results.append(
+                self.append(
+                    tenant_id, context_id, batch, expected_version=first, idempotency_key=key
+                )
+            )
+        return tuple(results)
 
     def entries(
         self,

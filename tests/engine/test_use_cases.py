@@ -12,6 +12,7 @@ from domain.errors import (
     EmptyBatch,
     InvalidInput,
     NothingToCompact,
+    VersionConflict,
     VersionOutOfRange,
 )
 from domain.model import ContextChanges, EntryKind, Message, Policy, Role, TokenSource
@@ -239,3 +240,21 @@ def test_forced_compaction_and_its_limits(engine: Engine) -> None:
     assert "message 0" in str(again.summary.content)
     view = engine.store.compaction_view(TENANT, ctx.id)
     assert [e.version for e in view.entries] == [8, 9]
+
+
+def test_append_all_sends_any_length_in_batches_and_resumes_under_its_key(
+    engine: Engine,
+) -> None:
+    ctx = engine.create_context(TENANT)
+    many = _say(2 * MAX_BATCH + 5, tokens=1)
+    done = engine.append_all(TENANT, ctx.id, many, idempotency_key="import-1")
+    assert [(r.first_version, r.last_version) for r in done] == [
+        (1, MAX_BATCH), (MAX_BATCH + 1, 2 * MAX_BATCH), (2 * MAX_BATCH + 1, 2 * MAX_BATCH + 5),
+    ]
+    again = engine.append_all(TENANT, ctx.id, many, idempotency_key="import-1")
+    assert all(r.replayed for r in again)
+    assert engine.get_context(TENANT, ctx.id).head_version == 2 * MAX_BATCH + 5
+    with pytest.raises(VersionConflict):
+        engine.append_all(TENANT, ctx.id, many, expected_version=3)
+    with pytest.raises(EmptyBatch):
+        engine.append_all(TENANT, ctx.id, [])
