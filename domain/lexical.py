@@ -45,7 +45,13 @@ more most my no nor not now of off on once only or other our ours out over own p
 same she should so some such than that the their theirs them then there these they this
 those through to too under until up us very was we were what when where which while who
 whom why will with would you your yours"""
+# Conversational filler a question carries ("quick question", "by the way", "remind me"):
+# general English chat words, not taken from any evaluation's questions.
+_FILLER_TEXT = """actually also anyway btw curious curiosity got hey hi hello just kind know
+let like mind ok okay please question quick quickly real really remind remember sorry sort
+tell thanks thank way wondering wonder"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+QUERY_FILLER = frozenset(_FILLER_TEXT.split())
 
 # A run of word characters; only its first MAX_TERM_CHARS are kept (the group).
 _WORD = re.compile(rf"(\w{{1,{MAX_TERM_CHARS}}})\w*")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from domain.lexical import STOPWORDS, terms
+from domain.lexical import QUERY_FILLER, STOPWORDS, terms
 from domain.model import Entry, Role, check_relevance_knobs
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
 from domain.window import (
@@ -26,10 +26,15 @@ from domain.window import (
 
 
 def lexical_query(text: str | None) -> str | None:
-    """The query's terms that can tell entries apart (stopwords dropped), or None."""
+    """The query's terms that can tell entries apart, or None: stopwords, conversational
+    filler and one-letter terms (a possessive's "s") are dropped."""
     if text is None:
         return None
-    words = [w for w in terms(text) if w not in STOPWORDS]
+    words = [
+        w
+        for w in terms(text)
+        if (len(w) > 1 or w.isdigit()) and w not in STOPWORDS and w not in QUERY_FILLER
+    ]
     return " ".join(words) or None
 
 

@@ -94,3 +94,11 @@ def test_a_longer_entry_scores_less_for_the_same_tf() -> None:
 def test_best_first_breaks_ties_to_the_newer_version() -> None:
     assert best_first({1: 0.5, 2: 0.9, 3: 0.5, 4: 0.1}, 3) == [(2, 0.9), (3, 0.5), (1, 0.5)]
     assert best_first({}, 3) == []
+
+
+def test_a_query_keeps_what_tells_entries_apart() -> None:
+    from domain.relevance import lexical_query
+
+    assert lexical_query("Quick question: what's Zephyr's port, by the way?") == "zephyr port"
+    assert lexical_query("Remind me, is it ticket 7?") == "ticket 7"
+    assert lexical_query("ok thanks!") is None
