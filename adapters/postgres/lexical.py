@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.postgres.rows import ENTRY_COLUMNS
+from adapters.postgres.queries import ELIGIBLE as _ELIGIBLE
+from adapters.postgres.rows import entry_columns
 from domain import lexical
 
-_V_ENTRY = ", ".join(f"v.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
-# domain.history.is_eligible
-_ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
+_V_ENTRY = entry_columns("v")
 # "1", "1,2", ...: an entry's positions for a term it holds tf times.
 _POSITIONS = [",".join(map(str, range(1, tf + 1))) for tf in range(lexical.MAX_TERM_FREQUENCY + 1)]
 

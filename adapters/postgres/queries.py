@@ -6,8 +6,9 @@ from __future__ import annotations
 from adapters.postgres.rows import CONTEXT_COLUMNS, NO_ENTRY, after_entry, entry_columns
 
 _V_ENTRY = entry_columns("v")
-# domain.history.is_eligible, restated (is_pin is stored as EntryDraft.is_pin computes it).
-_ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
+# domain.history.is_eligible, restated once for every statement here and in lexical.py
+# (is_pin is stored as EntryDraft.is_pin computes it).
+ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
 
 CREATE_CONTEXT = f"""
 INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
@@ -177,7 +178,7 @@ UNION ALL
 -- (a sequential scan); as a range (the upper end always holds: no eligible entry starts
 -- past the total) it is priced as the few rows it is.
 (SELECT {_V_ENTRY}, {_NO_STATE}, 'tail' FROM context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+ WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {ELIGIBLE}
    AND v.eligible_before BETWEEN (SELECT eligible_total FROM c) - %(tail)s::bigint
                              AND (SELECT eligible_total FROM c)
    -- `+ 0` keeps the primary key out of the tail's plan: a version range would read the
@@ -226,7 +227,7 @@ RANKED_AT = after_entry("score")
 RANK_SEMANTIC = f"""
 SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
 FROM context_versions v
-WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {ELIGIBLE}
   AND v.version > %(through)s AND v.embedding IS NOT NULL
 ORDER BY score DESC, v.version DESC
 LIMIT %(k)s
@@ -240,7 +241,7 @@ RANK_SEMANTIC_INDEXED = f"""
 WITH relaxed AS MATERIALIZED (
     SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
     FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {ELIGIBLE}
       AND v.version > %(through)s AND v.embedding IS NOT NULL
     ORDER BY v.embedding <=> %(q)s
     LIMIT %(k)s
@@ -266,16 +267,16 @@ at_n AS (
         (SELECT COALESCE(sum(v.token_count), 0) FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version <= %(version)s) AS token_total,
-        (SELECT v.eligible_before + CASE WHEN {_ELIGIBLE} THEN v.token_count ELSE 0 END
+        (SELECT v.eligible_before + CASE WHEN {ELIGIBLE} THEN v.token_count ELSE 0 END
          FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version = %(version)s) AS eligible_total,
         -- The lexical corpus's running totals (adapters/postgres/lexical.py) at N.
-        (SELECT v.eligible_count_before + CASE WHEN {_ELIGIBLE} THEN 1 ELSE 0 END
+        (SELECT v.eligible_count_before + CASE WHEN {ELIGIBLE} THEN 1 ELSE 0 END
          FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version = %(version)s) AS eligible_count,
-        (SELECT v.eligible_terms_before + CASE WHEN {_ELIGIBLE} THEN v.term_count ELSE 0 END
+        (SELECT v.eligible_terms_before + CASE WHEN {ELIGIBLE} THEN v.term_count ELSE 0 END
          FROM context_versions v
          WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
            AND v.version = %(version)s) AS eligible_terms,
