@@ -377,3 +377,15 @@ class SearchHit:
     context_id: str
     entry: Entry
     score: float
+
+
+@attrs.frozen(kw_only=True)
+class PurgeResult:
+    """What a purge removed for good: entries and embeddings (of the context, and of
+    purged ancestors it alone still shared), and how many of its entries stay because
+    forks share them (the context itself is gone either way)."""
+
+    context_id: str
+    entries_removed: int
+    embeddings_removed: int
+    entries_kept_for_forks: int

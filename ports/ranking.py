@@ -19,7 +19,9 @@ class Ranking(Protocol):
         text: str | None,
         embedding: Sequence[float] | None,
         k: int,
+        at: int | None = None,
     ) -> Relevance:
         """The top-k eligible active entries by cosine to `embedding` and by BM25 on
-        `text` (domain.lexical); each ranking is empty when its query part is None."""
+        `text` (domain.lexical); each ranking is empty when its query part is None. As
+        of version `at` (the head when None): its entries, corpus and compaction state."""
         ...

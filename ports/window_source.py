@@ -11,8 +11,12 @@ class WindowSource(Protocol):
     """Reads what a window may hold, at a cost that does not grow with the history."""
 
     def window_candidates(
-        self, tenant_id: str, context_id: str, *, tail_tokens: int
+        self, tenant_id: str, context_id: str, *, tail_tokens: int, at: int | None = None
     ) -> WindowCandidates:
         """Pins, the newest summary and the newest eligible entries whose suffix fits
-        `tail_tokens`, with the context's policy as of the same state."""
+        `tail_tokens`, with the context's policy as of the same state: all as of version
+        `at` (the head when None; its compaction state too).
+
+        Raises ContextNotFound, VersionOutOfRange (`at` outside 0..head).
+        """
         ...

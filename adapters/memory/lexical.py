@@ -6,6 +6,7 @@ The terms, the corpus and the formula are domain.lexical's; this file only finds
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 
 from domain import lexical
 
@@ -35,25 +36,51 @@ class LexicalIndex:
 
         Ties go to the newer version. Documents matching no query term are left out.
         """
-        wanted = lexical.query_terms(query)
-        lo = bisect.bisect_right(self._versions, after)
-        n = len(self._versions) - lo
-        if not wanted or n == 0 or k < 1:
-            return []
-        avgdl = lexical.average_length(
-            terms_total=self._length_sums[-1] - self._length_sums[lo], n=n
-        )
-        scores: dict[int, float] = {}
-        # In query_terms' order: each entry's terms are added in the order SQL adds them.
-        for term in wanted:
-            found = self._postings.get(term)
-            if found is None:
-                continue
-            versions, tfs = found
-            start = bisect.bisect_right(versions, after)
-            idf = lexical.idf(n=n, df=len(versions) - start)
-            for i in range(start, len(versions)):
+        return top_over([(self, after, _NO_END)], query, k=k)
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Indexes [i, j) of the documents with lo < version <= hi."""
+        i = bisect.bisect_right(self._versions, lo)
+        return i, max(i, bisect.bisect_right(self._versions, hi))
+
+
+_NO_END = 2**63
+
+
+def top_over(
+    parts: Sequence[tuple[LexicalIndex, int, int]], query: str, *, k: int
+) -> list[tuple[int, float]]:
+    """BM25's k best (version, score) over one corpus made of several indexes' documents
+    in (lo, hi] each (a lineage's segments), best first, ties to the newer version."""
+    wanted = lexical.query_terms(query)
+    spans = [(index, *index.span(lo, hi), lo, hi) for index, lo, hi in parts]
+    n = sum(j - i for _, i, j, _, _ in spans)
+    if not wanted or n == 0 or k < 1:
+        return []
+    terms_total = sum(x._length_sums[j] - x._length_sums[i] for x, i, j, _, _ in spans)
+    avgdl = lexical.average_length(terms_total=terms_total, n=n)
+    postings: list[list[tuple[LexicalIndex, list[int], list[int], int, int]]] = []
+    for term in wanted:
+        found = []
+        for index, _, _, lo, hi in spans:
+            got = index._postings.get(term)
+            if got is not None:
+                versions, tfs = got
+                a, b = bisect.bisect_right(versions, lo), bisect.bisect_right(versions, hi)
+                if a < b:
+                    found.append((index, versions, tfs, a, b))
+        postings.append(found)
+    scores: dict[int, float] = {}
+    # In query_terms' order: each entry's terms are added in the order SQL adds them.
+    for found in postings:
+        df = sum(b - a for _, _, _, a, b in found)
+        if df == 0:
+            continue
+        idf = lexical.idf(n=n, df=df)
+        for index, versions, tfs, a, b in found:
+            lengths = index._lengths
+            for i in range(a, b):
                 v = versions[i]
-                score = lexical.term_score(idf=idf, tf=tfs[i], dl=self._lengths[v], avgdl=avgdl)
+                score = lexical.term_score(idf=idf, tf=tfs[i], dl=lengths[v], avgdl=avgdl)
                 scores[v] = scores[v] + score if v in scores else score
-        return lexical.best_first(scores, k)
+    return lexical.best_first(scores, k)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
-import numpy as np
 
 from adapters.memory.log import ContextLog
 from adapters.memory.vectors import unit
-from domain import compaction, history, versioning
+from domain import compaction, lineage, versioning
 from domain.compaction import CompactionView
 from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput
 from domain.model import (
@@ -22,6 +20,7 @@ from domain.model import (
     Entry,
     EntryDraft,
     Page,
+    PurgeResult,
     SearchHit,
     entry_from_draft,
 )
@@ -39,6 +38,8 @@ class MemoryStore:
         self._logs: dict[str, ContextLog] = {}
         self._by_tenant: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] = {}
+        # Purged contexts kept as tombstones while forks share their early entries.
+        self._purged: set[str] = set()
 
     # -- contexts ---------------------------------------------------------------
 
@@ -141,8 +142,7 @@ class MemoryStore:
             head = log.head
             end = head if at is None else at
             versioning.check_version(end, head)
-            start = max(after, 0)
-            items = tuple(log.entries[start : min(end, start + limit)])
+            items = tuple(log.history(end).entries(after=max(after, 0), limit=max(limit, 0)))
         more = bool(items) and items[-1].version < end
         return Page(items=items, next_cursor=str(items[-1].version) if more else None)
 
@@ -151,22 +151,26 @@ class MemoryStore:
     ) -> tuple[Entry, ...]:
         """The entries at the given versions (those that exist), in version order."""
         with self._lock:
-            log = self._live(tenant_id, context_id)
-            wanted = sorted({v for v in versions if 1 <= v <= log.head})
-            return tuple(log.entries[v - 1] for v in wanted)
+            found = self._live(tenant_id, context_id).history()
+            wanted = sorted({v for v in versions if 1 <= v <= found.upto})
+            return tuple(e for v in wanted if (e := found.entry(v)) is not None)
 
     def window_candidates(
-        self, tenant_id: str, context_id: str, *, tail_tokens: int
+        self, tenant_id: str, context_id: str, *, tail_tokens: int, at: int | None = None
     ) -> WindowCandidates:
-        """Pins, the newest summary and the tail that fits: bisects, never a history scan."""
+        """Pins, the newest summary and the tail that fits, as of `at` (the head by
+        default): bisects, never a history scan."""
         with self._lock:
             log = self._live(tenant_id, context_id)
+            if at is not None:
+                versioning.check_version(at, log.head)
+            found = log.history(at)
             return WindowCandidates(
-                head_version=log.head,
-                compacted_through=log.compacted_through,
-                pins=tuple(log.pins),
-                summary=log.summary,
-                tail=log.tail(tail_tokens),
+                head_version=found.upto,
+                compacted_through=found.compacted_through,
+                pins=tuple(found.pins()),
+                summary=found.summary,
+                tail=found.tail(max(tail_tokens, 0)),
                 policy=log.context.policy,
             )
 
@@ -178,28 +182,36 @@ class MemoryStore:
         text: str | None,
         embedding: Sequence[float] | None,
         k: int,
+        at: int | None = None,
     ) -> Relevance:
         """Exact cosine and BM25 over the eligible active entries, ties to newer versions."""
         with self._lock:
             log = self._live(tenant_id, context_id)
-            after = log.compacted_through
-            lexical = log.lexical.top(text, k=k, after=after) if text else []
-            semantic = self._semantic(log, embedding, k=k, after=after)
+            if at is not None:
+                versioning.check_version(at, log.head)
+            found = log.history(at)
+            after = found.compacted_through
+            lexical = found.lexical_top(text, k=k, after=after) if text and k > 0 else []
+            semantic = (
+                found.semantic_top(unit(embedding), k=k, after=after)
+                if embedding is not None and k > 0
+                else []
+            )
             return Relevance(
-                semantic=tuple(Ranked(entry=log.entries[v - 1], score=s) for v, s in semantic),
-                lexical=tuple(Ranked(entry=log.entries[v - 1], score=s) for v, s in lexical),
+                semantic=tuple(Ranked(entry=e, score=s) for e, s in semantic),
+                lexical=tuple(Ranked(entry=e, score=s) for e, s in lexical),
             )
 
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:
         """The eligible active entries and the active tokens."""
         with self._lock:
-            log = self._live(tenant_id, context_id)
+            found = self._live(tenant_id, context_id).history()
             return CompactionView(
-                head_version=log.head,
-                compacted_through=log.compacted_through,
-                active_tokens=log.active_tokens(),
-                summary=log.summary,
-                entries=log.active_entries(),
+                head_version=found.upto,
+                compacted_through=found.compacted_through,
+                active_tokens=found.active_tokens(),
+                summary=found.summary,
+                entries=found.active_entries(),
             )
 
     def record_compaction(
@@ -228,14 +240,14 @@ class MemoryStore:
         name: str,
         now: datetime,
     ) -> Context:
-        """A new context holding copies of the parent's entries 1..version."""
+        """A new context sharing the parent's entries 1..version (domain.lineage)."""
         with self._lock:
             parent = self._live(tenant_id, context_id)
             versioning.check_version(version, parent.head)
             if new_id in self._logs:
                 raise InvalidInput(f"context id {new_id!r} already exists")
-            shared = parent.entries[:version]
-            state = history.state_at(shared)
+            shared = parent.history(version)
+            base = lineage.fork_base([seg for _, seg in shared.parts])
             child = ContextLog(
                 context=attrs.evolve(
                     parent.context,
@@ -244,21 +256,70 @@ class MemoryStore:
                     parent_id=context_id,
                     fork_version=version,
                     head_version=version,
-                    token_total=state.token_total,
-                    compacted_through=state.compacted_through,
-                    scope=parent.scopes[version - 1] if version else (),
+                    token_total=shared.token_total,
+                    compacted_through=shared.compacted_through,
+                    scope=shared.scope,
                     created_at=now,
                     updated_at=now,
                     deleted_at=None,
-                )
+                ),
+                base=base,
+                base_logs=tuple(log for log, _ in shared.parts),
+                token_sums=[shared.token_total],
+                eligible_sums=[shared.eligible_through(version)],
+                base_scope=shared.scope,
             )
-            # Entries are immutable, so the copy shares them; the indexes are rebuilt.
-            for i, entry in enumerate(shared):
-                child.add(entry, context_terms=parent.context_terms[i], scope=parent.scopes[i])
             self._logs[new_id] = child
             self._by_tenant.setdefault(tenant_id, []).append(new_id)
             self._children.setdefault(context_id, []).append(new_id)
             return child.context
+
+    def purge_context(self, tenant_id: str, context_id: str, *, now: datetime) -> PurgeResult:
+        """Remove the context and every own entry no other context's base shares; a
+        purged ancestor that only this one still shared gives up its rows too."""
+        with self._lock:
+            log = self._logs.get(context_id)
+            if log is None or log.context.tenant_id != tenant_id or context_id in self._purged:
+                raise ContextNotFound(context_id)
+            removed, embedded = self._release(log, now=now)
+            kept = len(log.entries) if context_id in self._logs else 0
+            for ancestor in log.base_logs:
+                if ancestor.context.id in self._purged:
+                    more, more_embedded = self._release(ancestor, now=now)
+                    removed, embedded = removed + more, embedded + more_embedded
+            return PurgeResult(
+                context_id=context_id,
+                entries_removed=removed,
+                embeddings_removed=embedded,
+                entries_kept_for_forks=kept,
+            )
+
+    def _release(self, log: ContextLog, *, now: datetime) -> tuple[int, int]:
+        """Drop the log's own entries no unpurged base shares; the log itself goes when
+        none is shared, else it stays as a purged tombstone. Returns (entries, embeddings)."""
+        cid, tenant = log.context.id, log.context.tenant_id
+        others = [
+            other.base
+            for oid in self._by_tenant.get(tenant, ())
+            if oid != cid and oid not in self._purged and (other := self._logs[oid]).base.ends
+        ]
+        shared = lineage.shared_through(others, cid)
+        embedded = sum(1 for e in log.entries if e.version > shared and e.embedding is not None)
+        removed = log.truncate(shared)
+        log.idempotency.clear()
+        if shared == 0:
+            del self._logs[cid]
+            self._by_tenant[tenant].remove(cid)
+            self._purged.discard(cid)
+            if log.context.parent_id is not None:
+                siblings = self._children.get(log.context.parent_id, [])
+                if cid in siblings:
+                    siblings.remove(cid)
+        else:
+            self._purged.add(cid)
+            deleted = log.context.deleted_at or now
+            log.context = attrs.evolve(log.context, deleted_at=deleted, updated_at=now)
+        return removed, embedded
 
     def list_forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:
         """The live direct forks of a context, by (created_at, id)."""
@@ -284,20 +345,18 @@ class MemoryStore:
         hits: list[SearchHit] = []
         with self._lock:
             if context_id is not None:
-                logs = [self._live(tenant_id, context_id)]
+                # The context's whole lineage, its hits under its own id.
+                found = self._live(tenant_id, context_id).history()
+                for entry, score in found.similar(query, k=k):
+                    hits.append(SearchHit(context_id=context_id, entry=entry, score=score))
             else:
-                logs = [
-                    log
-                    for cid in self._by_tenant.get(tenant_id, ())
-                    if (log := self._logs[cid]).context.deleted_at is None
-                ]
-            for log in logs:
-                scores = log.vectors.similarities(query)
-                for i in _top_indices(scores, k):
-                    entry = log.entries[log.vectors.versions[i] - 1]
-                    hits.append(
-                        SearchHit(context_id=log.context.id, entry=entry, score=float(scores[i]))
-                    )
+                # Each stored version once, under the live context that stores it.
+                for cid in self._by_tenant.get(tenant_id, ()):
+                    log = self._logs[cid]
+                    if log.context.deleted_at is not None:
+                        continue
+                    for v, score in log.vectors.nearest(query, k, log.start, log.head):
+                        hits.append(SearchHit(context_id=cid, entry=log.own(v), score=score))
         hits.sort(key=lambda h: (-h.score, h.context_id, h.entry.version))
         return tuple(hits[:k])
 
@@ -335,29 +394,6 @@ class MemoryStore:
             head_version=log.head,
             token_count=tokens,
         )
-
-    def _semantic(
-        self, log: ContextLog, embedding: Sequence[float] | None, *, k: int, after: int
-    ) -> list[tuple[int, float]]:
-        if embedding is None or k < 1:
-            return []
-        vectors = log.vectors
-        start = _first_after(vectors.versions, after)
-        return vectors.top(unit(embedding), k, start)
-
-
-def _first_after(versions: list[int], after: int) -> int:
-    return bisect.bisect_right(versions, after)
-
-
-def _top_indices(scores: np.ndarray, k: int) -> list[int]:
-    if scores.shape[0] == 0 or k < 1:
-        return []
-    if scores.shape[0] > k:
-        picked = np.argpartition(-scores, k - 1)[:k]
-    else:
-        picked = np.arange(scores.shape[0])
-    return [int(i) for i in picked]
 
 
 def _order_key(context: Context) -> tuple[datetime, str]:

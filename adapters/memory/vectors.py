@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,31 +55,52 @@ class VectorLog:
         self._size += 1
         self.versions.append(version)
 
-    def similarities(self, query: Matrix, start: int = 0) -> Matrix:
-        """Cosine similarity of the (unit) query to rows start..end."""
-        if self._rows is None or self._size <= start or query.shape[0] != self._rows.shape[1]:
+    def _rows_between(self, lo: int, hi: int) -> tuple[int, int]:
+        """Row indexes [i, j) of the versions in (lo, hi]."""
+        return bisect.bisect_right(self.versions, lo), bisect.bisect_right(self.versions, hi)
+
+    def _scores(self, query: Matrix, i: int, j: int) -> Matrix:
+        if self._rows is None or j <= i or query.shape[0] != self._rows.shape[1]:
             return np.zeros(0, dtype=np.float64)
-        scores: Matrix = self._rows[start : self._size] @ query
+        scores: Matrix = self._rows[i:j] @ query
         return scores
 
-    def top(self, query: Matrix, k: int, start: int = 0) -> list[tuple[int, float]]:
-        """The k eligible rows from `start` on most similar to the query, best first, as
-        (version, similarity); ties go to the newer version. Vectorised: no Python loop
-        over the rows."""
-        scores = self.similarities(query, start)
+    def top(
+        self, query: Matrix, k: int, after: int = 0, upto: int = 2**63
+    ) -> list[tuple[int, float]]:
+        """The k eligible rows of versions in (after, upto] most similar to the (unit)
+        query, best first, as (version, similarity); ties go to the newer version.
+        Vectorised: no Python loop over the rows."""
+        i, j = self._rows_between(after, upto)
+        scores = self._scores(query, i, j)
         if scores.shape[0] == 0 or k < 1:
             return []
-        scores = np.where(self._eligible[start : self._size], scores, -np.inf)
+        scores = np.where(self._eligible[i:j], scores, -np.inf)
+        return self._best(scores, i, k, newer_first=True)
+
+    def nearest(self, query: Matrix, k: int, lo: int, hi: int) -> list[tuple[int, float]]:
+        """The k rows (eligible or not) of versions in (lo, hi] most similar to the query,
+        best first; ties go to the older version."""
+        i, j = self._rows_between(lo, hi)
+        scores = self._scores(query, i, j)
+        if scores.shape[0] == 0 or k < 1:
+            return []
+        return self._best(scores, i, k, newer_first=False)
+
+    def _best(
+        self, scores: Matrix, offset: int, k: int, *, newer_first: bool
+    ) -> list[tuple[int, float]]:
         if scores.shape[0] > k:
-            # Everything tied with the k-th best stays in, so ties go to newer versions.
+            # Everything tied with the k-th best stays in, so ties are settled below.
             kth = -np.partition(-scores, k - 1)[k - 1]
             picked = np.nonzero(scores >= kth)[0]
         else:
             picked = np.arange(scores.shape[0])
         ranked = [
-            (self.versions[start + int(i)], float(scores[i]))
+            (self.versions[offset + int(i)], float(scores[i]))
             for i in picked
             if scores[i] != -np.inf
         ]
-        ranked.sort(key=lambda item: (-item[1], -item[0]))
+        sign = -1 if newer_first else 1
+        ranked.sort(key=lambda item: (-item[1], sign * item[0]))
         return ranked[:k]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from adapters.postgres import queries
 from adapters.postgres.queries import ELIGIBLE as _ELIGIBLE
 from adapters.postgres.rows import entry_columns
 from domain import lexical
@@ -47,44 +48,60 @@ def _f(value: float) -> str:
 
 
 # BM25 over the eligible active entries holding any query term, best first, ties to the
-# newer version. Parameters: tenant, id, through (compacted_through), k, query (the
-# tsquery of query_params) and terms (its lexemes, in domain.lexical.query_terms' order).
-# `hits` is one row per (entry, query term it holds), found through the GIN index when
-# the query is selective; the k best are then read whole by primary key (a lateral
-# lookup kept apart by LIMIT 1: while the table has no statistics yet, a join was planned
-# as a scan of the context per row).
+# newer version. Parameters: tenant, id, at (None: the head), through (compacted_through
+# as of then), k, query (the tsquery of query_params) and terms (its lexemes, in
+# domain.lexical.query_terms' order). The corpus figures are running sums: the context's
+# through its head, the row at `at`'s through an older version, less the row at
+# `through`'s. `hits` is one row per (entry, query term it holds) in each segment of the
+# lineage, found through the GIN index when the query is selective; the k best are then
+# read whole by primary key (a lateral lookup kept apart by LIMIT 1: while the table has
+# no statistics yet, a join was planned as a scan of the context per row).
 RANK_BM25 = f"""
-WITH c AS MATERIALIZED (
-    SELECT eligible_count, eligible_terms FROM contexts
-    WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+WITH {queries.CONTEXT_UPTO},
+{queries.SEGMENTS},
+{queries.ROW_AT},
+upto AS MATERIALIZED (
+    SELECT CASE WHEN c.upto = c.head_version THEN c.eligible_count
+                ELSE (SELECT r.eligible_count_before
+                             + CASE WHEN {queries.eligible("r")} THEN 1 ELSE 0 END
+                      FROM row_at r) END AS n,
+           CASE WHEN c.upto = c.head_version THEN c.eligible_terms
+                ELSE (SELECT r.eligible_terms_before
+                             + CASE WHEN {queries.eligible("r")} THEN r.term_count ELSE 0 END
+                      FROM row_at r) END AS terms
+    FROM c
 ),
 compacted AS MATERIALIZED (
     -- The eligible entries through compacted_through, read off the row at that version.
     SELECT v.eligible_count_before + CASE WHEN {_ELIGIBLE} THEN 1 ELSE 0 END AS n,
            v.eligible_terms_before + CASE WHEN {_ELIGIBLE} THEN v.term_count ELSE 0 END
                AS terms
-    FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = %(through)s
+    FROM segs s, context_versions v
+    WHERE %(through)s > s.lo AND %(through)s <= s.hi
+      AND v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = %(through)s
 ),
 corpus AS MATERIALIZED (
     SELECT a.n::float8 AS n,
            -- domain.lexical.average_length
            CASE WHEN a.terms > 0 THEN a.terms::float8 / a.n::float8 ELSE {_f(1.0)} END
                AS avgdl
-    FROM (SELECT c.eligible_count - COALESCE(x.n, 0) AS n,
-                 c.eligible_terms - COALESCE(x.terms, 0) AS terms
-          FROM c LEFT JOIN compacted x ON true) a
+    FROM (SELECT u.n - COALESCE(x.n, 0) AS n, u.terms - COALESCE(x.terms, 0) AS terms
+          FROM upto u LEFT JOIN compacted x ON true) a
 ),
 hits AS MATERIALIZED (
     -- tf: the term's positions (domain.lexical.term_frequencies, written by search_vector).
     -- Every position is stored with the default weight D: marking the query's terms A and
     -- keeping only those unnests the few terms wanted, not the whole entry (3x faster).
-    SELECT v.version, v.term_count::float8 AS dl, t.lexeme AS term,
+    -- `|| ''` and `+ 0`: a segment's context and range, unknown at plan time, are
+    -- priced as a handful of rows, and a b-tree was chosen over the GIN index to read the
+    -- whole history; kept out of the index conditions, the GIN index finds the matches.
+    SELECT s.src, v.version, v.term_count::float8 AS dl, t.lexeme AS term,
            cardinality(t.positions)::float8 AS tf
-    FROM context_versions v,
+    FROM segs s, context_versions v,
          unnest(ts_filter(setweight(v.search, 'A', %(terms)s::text[]), '{{a}}')) AS t
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-      AND v.version > %(through)s AND v.search @@ %(query)s::tsquery
+    WHERE v.tenant_id = %(tenant)s AND v.context_id || '' = s.src AND {_ELIGIBLE}
+      AND v.version + 0 > GREATEST(s.lo, %(through)s) AND v.version + 0 <= s.hi
+      AND v.search @@ %(query)s::tsquery
 ),
 df AS (
     SELECT term, count(*)::float8 AS df FROM hits GROUP BY term
@@ -92,14 +109,14 @@ df AS (
 top AS (
     -- domain.lexical.idf inside domain.lexical.term_score, summed in query_terms' order
     -- (code point order: the C collation's) so that both stores add the same floats.
-    SELECT h.version,
+    SELECT h.src, h.version,
            sum(ln((s.n - df.df + {_f(0.5)}) / (df.df + {_f(0.5)}) + {_f(1.0)})
                * h.tf * {_f(lexical.K1 + 1)}
                / (h.tf + {_f(lexical.K1)}
                   * ({_f(1 - lexical.B)} + {_f(lexical.B)} * h.dl / s.avgdl))
                ORDER BY h.term COLLATE "C") AS score
     FROM hits h JOIN df ON df.term = h.term, corpus s
-    GROUP BY h.version
+    GROUP BY h.src, h.version
     -- domain.lexical.best_first
     ORDER BY score DESC, h.version DESC
     LIMIT %(k)s
@@ -107,7 +124,7 @@ top AS (
 SELECT e.*, top.score
 FROM top, LATERAL (
     SELECT {_V_ENTRY} FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = top.version
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = top.src AND v.version = top.version
     LIMIT 1
 ) e
 ORDER BY top.score DESC, top.version DESC

@@ -8,7 +8,12 @@ from adapters.postgres.rows import CONTEXT_COLUMNS, NO_ENTRY, after_entry, entry
 _V_ENTRY = entry_columns("v")
 # domain.history.is_eligible, restated once for every statement here and in lexical.py
 # (is_pin is stored as EntryDraft.is_pin computes it).
-ELIGIBLE = "v.kind = 'message' AND NOT v.is_pin"
+def eligible(table: str) -> str:
+    """The predicate over `table`'s columns."""
+    return f"{table}.kind = 'message' AND NOT {table}.is_pin"
+
+
+ELIGIBLE = eligible("v")
 
 CREATE_CONTEXT = f"""
 INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
@@ -144,199 +149,345 @@ FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
 
-# The window in one statement, in one snapshot: the context's state row, then the rows of
-# the window's candidates, each saying which it fills: 'pins', 'summary' (the newest) or
-# 'tail'. Entry rows leave the state's columns NULL, and the state row the entry's.
+# A history through version `upto` as segments of stored contexts (domain.lineage.segments
+# restated): `c` selects the context's id, lineage_ids, lineage_ends and upto. A fork's
+# shared rows are read under the ancestor that stores them, one index seek per segment.
+SEGMENTS = """
+segs AS MATERIALIZED (
+    SELECT s.src, s.lo, LEAST(s.hi, c.upto) AS hi
+    FROM c, unnest(array_append(c.lineage_ids, c.id), array_prepend(0, c.lineage_ends),
+                   array_append(c.lineage_ends, c.upto)) AS s(src, lo, hi)
+    WHERE s.lo < c.upto
+)"""
+
+# The live context as `c`, read through min(at, head) (the head when at is NULL).
+CONTEXT_UPTO = """
+c AS MATERIALIZED (
+    SELECT id, lineage_ids, lineage_ends, head_version, compacted_through, eligible_total,
+           eligible_count, eligible_terms, summary_version, policy,
+           LEAST(COALESCE(%(at)s::integer, head_version), head_version) AS upto
+    FROM contexts
+    WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+)"""
+
+# The row at version upto, and the newest summary through it (an index seek per segment
+# on context_versions_summaries). Read only where a statement asks for them.
+ROW_AT = """
+row_at AS MATERIALIZED (
+    SELECT v.* FROM c, segs s, context_versions v
+    WHERE c.upto > s.lo AND c.upto <= s.hi
+      AND v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = c.upto
+)"""
+SUMMARY_AT = """
+summary_at AS MATERIALIZED (
+    SELECT x.version, x.covers_last, x.src FROM segs s CROSS JOIN LATERAL (
+        SELECT v.version, v.covers_last, s.src FROM context_versions v
+        WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.kind = 'summary'
+          AND v.version > s.lo AND v.version <= s.hi
+        ORDER BY v.version DESC LIMIT 1) x
+    ORDER BY x.version DESC LIMIT 1
+)"""
+# Eligible entries, entries and terms through the row at upto (running sums), by name.
+ELIGIBLE_AT = f"""
+    (SELECT r.eligible_before + CASE WHEN {eligible("r")} THEN r.token_count ELSE 0 END
+     FROM row_at r)"""
+
+# The window in one statement, in one snapshot: the state row (as of version upto), then
+# the rows of the window's candidates, each saying which it fills: 'pins', 'summary' (the
+# newest) or 'tail'. Entry rows leave the state's columns NULL, and the state row the
+# entry's. At the head the context row's running figures answer; as of an older version
+# (at=N), the row at N and the newest summary through N do.
 _WINDOW_STATE = ("head_version", "compacted_through", "policy")
-_STATE = ", ".join(f"c.{name}" for name in _WINDOW_STATE)
 _NO_STATE = ", ".join("NULL" for _ in _WINDOW_STATE)
 WINDOW_AT = after_entry(*_WINDOW_STATE, "fills")
 WINDOW = f"""
-WITH c AS MATERIALIZED (
-    SELECT head_version, compacted_through, eligible_total, summary_version, policy
-    FROM contexts
-    WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+WITH {CONTEXT_UPTO},
+{SEGMENTS},
+{ROW_AT},
+{SUMMARY_AT},
+st AS MATERIALIZED (
+    SELECT c.upto, c.policy,
+           CASE WHEN c.upto = c.head_version THEN c.eligible_total
+                ELSE COALESCE({ELIGIBLE_AT}, 0) END AS eligible_total,
+           CASE WHEN c.upto = c.head_version THEN c.summary_version
+                ELSE (SELECT version FROM summary_at) END AS summary_version
+    FROM c
+),
+sm AS MATERIALIZED (
+    SELECT {_V_ENTRY} FROM st, segs s, context_versions v
+    WHERE st.summary_version > s.lo AND st.summary_version <= s.hi
+      AND v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = st.summary_version
 )
-SELECT {NO_ENTRY}, {_STATE}, 'state' AS fills
-FROM c
+SELECT {NO_ENTRY}, st.upto AS head_version,
+       COALESCE((SELECT covers_last FROM sm), 0) AS compacted_through, st.policy,
+       'state' AS fills
+FROM st
 UNION ALL
--- The values of the context row are scalar subqueries, run-time parameters of the index
--- conditions (as a join, one was planned as a filter over the whole history): the plan
--- does not depend on them, and a prepared statement keeps a good generic plan.
-(SELECT {_V_ENTRY}, {_NO_STATE}, 'pins' FROM context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.is_pin
-   AND v.version <= (SELECT head_version FROM c))
+(SELECT x.*, {_NO_STATE}, 'pins' FROM segs s CROSS JOIN LATERAL (
+    SELECT {_V_ENTRY} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.is_pin
+      AND v.version > s.lo AND v.version <= s.hi) x)
 UNION ALL
-(SELECT {_V_ENTRY}, {_NO_STATE}, 'summary' FROM context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-   AND v.version = (SELECT summary_version FROM c))
+(SELECT sm.*, {_NO_STATE}, 'summary' FROM sm)
 UNION ALL
 -- The tail: the suffix whose running eligible sum fits. An entry belongs when the suffix
 -- it starts fits (eligible_before >= eligible_total - tail), a range of the partial index
--- context_versions_tail read from its top, so the cost follows the budget, never the
--- history. Unknown at plan time, a one-sided bound is priced as a third of the history
--- (a sequential scan); as a range (the upper end always holds: no eligible entry starts
--- past the total) it is priced as the few rows it is.
-(SELECT {_V_ENTRY}, {_NO_STATE}, 'tail' FROM context_versions v
- WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {ELIGIBLE}
-   AND v.eligible_before BETWEEN (SELECT eligible_total FROM c) - %(tail)s::bigint
-                             AND (SELECT eligible_total FROM c)
-   -- `+ 0` keeps the primary key out of the tail's plan: a version range would read the
-   -- whole history.
-   AND v.version + 0 > (SELECT compacted_through FROM c)
-   AND v.version + 0 <= (SELECT head_version FROM c)
- ORDER BY v.eligible_before DESC
- -- As many rows as tokens: enough because every entry holds at least one token (a CHECK
- -- of the schema).
- LIMIT %(tail)s)
+-- context_versions_tail read from its top in each segment (the running sums go on across
+-- a fork's boundary), so the cost follows the budget, never the history. The values are
+-- scalar subqueries, run-time parameters of the index conditions (as a join, one was
+-- planned as a filter over the whole history); as a range (the upper end always holds)
+-- the bound is priced as the few rows it is, not a third of the history.
+(SELECT x.*, {_NO_STATE}, 'tail' FROM segs s CROSS JOIN LATERAL (
+    SELECT {_V_ENTRY} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
+      AND v.eligible_before BETWEEN (SELECT eligible_total FROM st) - %(tail)s::bigint
+                                AND (SELECT eligible_total FROM st)
+      -- `+ 0` keeps the primary key out of the tail's plan: a version range would read
+      -- the whole history.
+      AND v.version + 0 > GREATEST(s.lo, COALESCE((SELECT covers_last FROM sm), 0))
+      AND v.version + 0 <= s.hi
+    ORDER BY v.eligible_before DESC
+    -- As many rows as tokens: enough because every entry holds at least one token (a
+    -- CHECK of the schema).
+    LIMIT %(tail)s) x)
 """
 
 # A page of entries as of a version, with the head (a row of NULLs and the head when the
 # page is empty; no row when the context is missing).
 READ_ENTRIES_AT = after_entry("head")
 READ_ENTRIES = f"""
+WITH {CONTEXT_UPTO},
+{SEGMENTS}
 SELECT e.*, c.head_version AS head
-FROM contexts c
+FROM c
 LEFT JOIN LATERAL (
-    SELECT {_V_ENTRY} FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-      AND v.version > %(after)s
-      AND v.version <= LEAST(COALESCE(%(at)s::integer, c.head_version), c.head_version)
-    ORDER BY v.version
+    SELECT x.* FROM segs s CROSS JOIN LATERAL (
+        SELECT {_V_ENTRY} FROM context_versions v
+        WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src
+          AND v.version > GREATEST(s.lo, %(after)s) AND v.version <= s.hi
+        ORDER BY v.version
+        LIMIT %(limit)s) x
+    ORDER BY x.version
     LIMIT %(limit)s
 ) e ON true
-WHERE c.tenant_id = %(tenant)s AND c.id = %(id)s AND c.deleted_at IS NULL
 """
 
 READ_VERSIONS = f"""
-SELECT {_V_ENTRY} FROM context_versions v
-WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version = ANY(%(versions)s)
+WITH {CONTEXT_UPTO},
+{SEGMENTS}
+SELECT {_V_ENTRY} FROM segs s, context_versions v
+WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = ANY(%(versions)s)
+  AND v.version > s.lo AND v.version <= s.hi
 ORDER BY v.version
 """
 
-CONTEXT_STATE = """
-SELECT head_version, compacted_through FROM contexts
-WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
+# What a ranking needs first: the history's end and its compaction state through it.
+CONTEXT_STATE = f"""
+WITH {CONTEXT_UPTO},
+{SEGMENTS},
+{SUMMARY_AT}
+SELECT c.head_version, c.upto,
+       CASE WHEN c.upto = c.head_version THEN c.compacted_through
+            ELSE COALESCE((SELECT covers_last FROM summary_at), 0) END AS compacted_through
+FROM c
 """
 
 # Every ranking (these two, and lexical.py's) selects the entry, then its score.
 RANKED_AT = after_entry("score")
 
-# Exact cosine over the context's eligible active entries. Ordering by the score (not by
-# the distance operator) keeps the HNSW index out: a narrow filter must not lose results.
+# Exact cosine over the history's eligible active entries (through upto), per segment.
+# Ordering by the score (not by the distance operator) keeps the HNSW index out: a narrow
+# filter must not lose results.
 RANK_SEMANTIC = f"""
-SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
-FROM context_versions v
-WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {ELIGIBLE}
-  AND v.version > %(through)s AND v.embedding IS NOT NULL
-ORDER BY score DESC, v.version DESC
+WITH {CONTEXT_UPTO},
+{SEGMENTS}
+SELECT x.* FROM segs s CROSS JOIN LATERAL (
+    SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
+    FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
+      AND v.version > GREATEST(s.lo, %(through)s) AND v.version <= s.hi
+      AND v.embedding IS NOT NULL
+    ORDER BY score DESC, v.version DESC
+    LIMIT %(k)s) x
+ORDER BY x.score DESC, x.version DESC
 LIMIT %(k)s
 """
 
 # The same ranking through the HNSW index, for long histories: an iterative scan (relaxed
-# order) walks the index until k rows of this context pass the filters, and the outer
-# ORDER BY restores the exact ranking's order among them. Fewer than k rows means the
-# scan gave up (hnsw.max_scan_tuples): the caller then runs RANK_SEMANTIC.
+# order) per segment walks the index until k rows of it pass the filters, and the outer
+# ORDER BY restores the exact ranking's order among them. Fewer than k rows means a scan
+# gave up (hnsw.max_scan_tuples) or the history holds fewer: the caller then runs
+# RANK_SEMANTIC.
 RANK_SEMANTIC_INDEXED = f"""
-WITH relaxed AS MATERIALIZED (
+WITH {CONTEXT_UPTO},
+{SEGMENTS}
+SELECT x.* FROM segs s CROSS JOIN LATERAL (
     SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
     FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {ELIGIBLE}
-      AND v.version > %(through)s AND v.embedding IS NOT NULL
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
+      AND v.version > GREATEST(s.lo, %(through)s) AND v.version <= s.hi
+      AND v.embedding IS NOT NULL
     ORDER BY v.embedding <=> %(q)s
-    LIMIT %(k)s
-)
-SELECT * FROM relaxed
-ORDER BY score DESC, version DESC
+    LIMIT %(k)s) x
+ORDER BY x.score DESC, x.version DESC
+LIMIT %(k)s
 """
 
 # Lexical ranking (BM25) is adapters/postgres/lexical.py's.
 
 
-# A fork copies rows inside the database: nothing travels through Python. The child's
-# totals and compaction state are those of the parent at version N: domain.history.state_at
-# restated over the stored running sums (the contract suite holds the two together).
+# A fork shares the parent's rows 1..N (domain.lineage): the child's base is the parent's
+# segments through N, and nothing is copied, so a fork of 1M entries costs what one of 1k
+# does. The child's totals and compaction state are those of the parent at version N:
+# domain.history.state_at restated over the stored running sums (the contract suite holds
+# the two together): the row at N, the newest summary through N, and the pins and
+# summaries through N (index seeks) for the token total.
 FORK = f"""
-WITH parent AS (
-    SELECT id, metadata, policy FROM contexts
+WITH c AS MATERIALIZED (
+    SELECT id, metadata, policy, lineage_ids, lineage_ends, %(version)s::integer AS upto
+    FROM contexts
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
       AND %(version)s BETWEEN 0 AND head_version
+    -- A purge (FOR UPDATE) waits for the fork, or the fork for the purge (and then finds
+    -- no parent): a fork never shares rows a purge deletes. Appends are not held up.
+    FOR KEY SHARE
+),
+{SEGMENTS},
+{ROW_AT},
+{SUMMARY_AT},
+not_eligible AS (
+    SELECT COALESCE(sum(x.token_count), 0) AS tokens FROM segs s CROSS JOIN LATERAL (
+        SELECT v.token_count FROM context_versions v
+        WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.is_pin
+          AND v.kind = 'message' AND v.version > s.lo AND v.version <= s.hi
+        UNION ALL
+        SELECT v.token_count FROM context_versions v
+        WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.kind = 'summary'
+          AND v.version > s.lo AND v.version <= s.hi) x
 ),
 at_n AS (
     SELECT
-        (SELECT COALESCE(sum(v.token_count), 0) FROM context_versions v
-         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-           AND v.version <= %(version)s) AS token_total,
-        (SELECT v.eligible_before + CASE WHEN {ELIGIBLE} THEN v.token_count ELSE 0 END
-         FROM context_versions v
-         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-           AND v.version = %(version)s) AS eligible_total,
+        {ELIGIBLE_AT} AS eligible_total,
         -- The lexical corpus's running totals (adapters/postgres/lexical.py) at N.
-        (SELECT v.eligible_count_before + CASE WHEN {ELIGIBLE} THEN 1 ELSE 0 END
-         FROM context_versions v
-         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-           AND v.version = %(version)s) AS eligible_count,
-        (SELECT v.eligible_terms_before + CASE WHEN {ELIGIBLE} THEN v.term_count ELSE 0 END
-         FROM context_versions v
-         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-           AND v.version = %(version)s) AS eligible_terms,
-        (SELECT v.version FROM context_versions v
-         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-           AND v.version <= %(version)s AND v.kind = 'summary'
-         ORDER BY v.version DESC LIMIT 1) AS summary_version,
+        (SELECT r.eligible_count_before + CASE WHEN {eligible("r")} THEN 1 ELSE 0 END
+         FROM row_at r) AS eligible_count,
+        (SELECT r.eligible_terms_before
+                + CASE WHEN {eligible("r")} THEN r.term_count ELSE 0 END
+         FROM row_at r) AS eligible_terms,
         -- The discourse scope after N: the newest message's at or before it (a summary's
         -- row holds none, as it changes none).
-        (SELECT v.scope FROM context_versions v
-         WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s
-           AND v.version <= %(version)s AND v.scope IS NOT NULL
-         ORDER BY v.version DESC LIMIT 1) AS scope
+        (SELECT x.scope FROM segs s CROSS JOIN LATERAL (
+             SELECT v.version, v.scope FROM context_versions v
+             WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src
+               AND v.version > s.lo AND v.version <= s.hi AND v.scope IS NOT NULL
+             ORDER BY v.version DESC LIMIT 1) x
+         ORDER BY x.version DESC LIMIT 1) AS scope
 ),
 child AS (
     INSERT INTO contexts (tenant_id, id, name, metadata, policy, parent_id, fork_version,
                           head_version, token_total, eligible_total, eligible_count,
                           eligible_terms, compacted_through, summary_version, scope,
-                          created_at, updated_at)
+                          lineage_ids, lineage_ends, created_at, updated_at)
     SELECT %(tenant)s, %(new_id)s, %(name)s, p.metadata, p.policy, p.id, %(version)s,
-           %(version)s, a.token_total, COALESCE(a.eligible_total, 0),
-           COALESCE(a.eligible_count, 0), COALESCE(a.eligible_terms, 0),
-           COALESCE((SELECT s.covers_last FROM context_versions s
-                     WHERE s.tenant_id = %(tenant)s AND s.context_id = %(id)s
-                       AND s.version = a.summary_version), 0),
-           a.summary_version, COALESCE(a.scope, '{{}}'), %(now)s, %(now)s
-    FROM parent p, at_n a
+           %(version)s, COALESCE(a.eligible_total, 0) + (SELECT tokens FROM not_eligible),
+           COALESCE(a.eligible_total, 0), COALESCE(a.eligible_count, 0),
+           COALESCE(a.eligible_terms, 0),
+           COALESCE((SELECT covers_last FROM summary_at), 0),
+           (SELECT version FROM summary_at), COALESCE(a.scope, '{{}}'),
+           COALESCE((SELECT array_agg(src ORDER BY lo) FROM segs), '{{}}'),
+           COALESCE((SELECT array_agg(hi ORDER BY lo) FROM segs), '{{}}'),
+           %(now)s, %(now)s
+    FROM c p, at_n a
     ON CONFLICT DO NOTHING
     RETURNING {CONTEXT_COLUMNS}
-),
-copied AS (
-    INSERT INTO context_versions (
-        tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
-        metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
-        covers_last, embedding, search, term_count, eligible_count_before,
-        eligible_terms_before, scope, created_at)
-    SELECT v.tenant_id, %(new_id)s, v.version, v.kind, v.role, v.content, v.name,
-           v.tool_calls, v.tool_call_id, v.metadata, v.token_count, v.token_source, v.pinned,
-           v.is_pin, v.eligible_before, v.covers_first, v.covers_last, v.embedding, v.search,
-           v.term_count, v.eligible_count_before, v.eligible_terms_before, v.scope,
-           v.created_at
-    FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND v.version <= %(version)s
-      AND EXISTS (SELECT 1 FROM child)
 )
 SELECT * FROM child
 """
 
-# Similarity search within the tenant's live contexts. With iterative index scans
-# (relaxed order) the HNSW scan keeps going until k rows pass the filters; the outer
-# ORDER BY restores exact order among them. Both searches select the entry, its context
-# and the cosine distance.
+# Purge, in one transaction: lock the context (live or soft-deleted, not yet purged),
+# find the last of its versions another context's base still shares (soft-deleted forks
+# count: they can be restored), delete its rows after that and its idempotency keys, and
+# drop the context row, or keep it as a purged tombstone while rows are shared.
+LOCK_FOR_PURGE = """
+SELECT id, lineage_ids FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND purged_at IS NULL
+FOR UPDATE
+"""
+
+SHARED_THROUGH = """
+SELECT COALESCE(max(u.last), 0) AS shared
+FROM contexts k, unnest(k.lineage_ids, k.lineage_ends) AS u(src, last)
+WHERE k.tenant_id = %(tenant)s AND k.lineage_ids @> ARRAY[%(id)s::text]
+  AND cardinality(k.lineage_ids) > 0 AND k.purged_at IS NULL AND k.id <> %(id)s
+  AND u.src = %(id)s
+"""
+
+PURGE_ROWS = """
+WITH gone AS (
+    DELETE FROM context_versions
+    WHERE tenant_id = %(tenant)s AND context_id = %(id)s AND version > %(shared)s
+    RETURNING embedding IS NOT NULL AS embedded
+)
+SELECT count(*) AS entries, count(*) FILTER (WHERE embedded) AS embeddings FROM gone
+"""
+
+PURGE_KEYS = """
+DELETE FROM idempotency_keys WHERE tenant_id = %(tenant)s AND context_id = %(id)s
+"""
+
+KEPT_ROWS = """
+SELECT count(*) AS kept FROM context_versions
+WHERE tenant_id = %(tenant)s AND context_id = %(id)s
+"""
+
+DROP_CONTEXT = """
+DELETE FROM contexts WHERE tenant_id = %(tenant)s AND id = %(id)s
+"""
+
+TOMBSTONE_CONTEXT = """
+UPDATE contexts SET purged_at = %(now)s, deleted_at = COALESCE(deleted_at, %(now)s),
+                    updated_at = %(now)s
+WHERE tenant_id = %(tenant)s AND id = %(id)s
+"""
+
+# A purged ancestor a base no longer needs all of: locked, so two purges settle in turn.
+LOCK_PURGED = """
+SELECT id FROM contexts
+WHERE tenant_id = %(tenant)s AND id = %(id)s AND purged_at IS NOT NULL
+FOR UPDATE
+"""
+
 HIT_AT = after_entry("context_id", "distance")
+
+# Similarity search within one context: its whole lineage (any kind of entry with an
+# embedding), hits under the context's own id, through an HNSW iterative scan per
+# segment; and the exact answer for when a scan gave up before finding k rows.
+_IN_CONTEXT = f"""
+WITH {CONTEXT_UPTO},
+{SEGMENTS}
+SELECT x.* FROM segs s CROSS JOIN LATERAL (
+    SELECT {_V_ENTRY}, %(id)s::text AS context_id, v.embedding <=> %(q)s AS distance
+    FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.embedding IS NOT NULL
+      AND v.version > s.lo AND v.version <= s.hi
+    ORDER BY {{order}}
+    LIMIT %(k)s) x
+ORDER BY x.distance + 0, x.version
+LIMIT %(k)s
+"""
+SEARCH_CONTEXT = _IN_CONTEXT.format(order="v.embedding <=> %(q)s")
+SEARCH_CONTEXT_EXACT = _IN_CONTEXT.format(order="(v.embedding <=> %(q)s) + 0, v.version")
+
+# Similarity search within the tenant's live contexts: each stored row once, under the
+# context that stores it. With iterative index scans (relaxed order) the HNSW scan keeps
+# going until k rows pass the filters; the outer ORDER BY restores exact order among
+# them. Every search selects the entry, its context and the cosine distance.
 SEARCH = f"""
 WITH relaxed AS MATERIALIZED (
     SELECT {_V_ENTRY}, v.context_id, v.embedding <=> %(q)s AS distance
     FROM context_versions v
     JOIN contexts c ON c.tenant_id = v.tenant_id AND c.id = v.context_id
     WHERE v.tenant_id = %(tenant)s AND c.deleted_at IS NULL AND v.embedding IS NOT NULL
-      AND (%(id)s::text IS NULL OR v.context_id = %(id)s::text)
     ORDER BY v.embedding <=> %(q)s
     LIMIT %(k)s
 )
@@ -350,7 +501,6 @@ SELECT {_V_ENTRY}, v.context_id, v.embedding <=> %(q)s AS distance
 FROM context_versions v
 JOIN contexts c ON c.tenant_id = v.tenant_id AND c.id = v.context_id
 WHERE v.tenant_id = %(tenant)s AND c.deleted_at IS NULL AND v.embedding IS NOT NULL
-  AND (%(id)s::text IS NULL OR v.context_id = %(id)s::text)
 ORDER BY (v.embedding <=> %(q)s) + 0, v.context_id, v.version
 LIMIT %(k)s
 """

@@ -40,6 +40,7 @@ from domain.model import (
     Entry,
     EntryDraft,
     Page,
+    PurgeResult,
     SearchHit,
 )
 from domain.pagination import context_cursor, parse_context_cursor
@@ -237,15 +238,19 @@ class PostgresStore:
         self.get_context(tenant_id, context_id)
         wanted = sorted({v for v in versions if 1 <= v <= 2**31 - 1})
         rows = self._tuples(
-            queries.READ_VERSIONS, {"tenant": tenant_id, "id": context_id, "versions": wanted}
+            queries.READ_VERSIONS,
+            {"tenant": tenant_id, "id": context_id, "versions": wanted, "at": None},
         )
         return tuple(entry_from_row(r) for r in rows)
 
     def window_candidates(
-        self, tenant_id: str, context_id: str, *, tail_tokens: int
+        self, tenant_id: str, context_id: str, *, tail_tokens: int, at: int | None = None
     ) -> WindowCandidates:
-        """Pins, the newest summary and the tail that fits, in one index-seeking statement."""
-        params = {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0)}
+        """Pins, the newest summary and the tail that fits as of `at` (the head by
+        default), in one index-seeking statement."""
+        if at is not None and at < 0:
+            versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
+        params = {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0), "at": at}
         found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
         state = None
         for r in self._tuples(queries.WINDOW, params):
@@ -255,11 +260,14 @@ class PostgresStore:
                 found[r[_FILLS]].append(entry_from_row(r))
         if state is None:
             raise ContextNotFound(context_id)
-        at = queries.WINDOW_AT
+        col = queries.WINDOW_AT
+        if at is not None and at != state[col["head_version"]]:
+            # Past the head: the statement read through the head; say so.
+            versioning.check_version(at, state[col["head_version"]])
         return WindowCandidates(
-            policy=policy_from_json(state[at["policy"]]),
-            head_version=state[at["head_version"]],
-            compacted_through=state[at["compacted_through"]],
+            policy=policy_from_json(state[col["policy"]]),
+            head_version=state[col["head_version"]],
+            compacted_through=state[col["compacted_through"]],
             pins=tuple(sorted(found["pins"], key=_version)),
             summary=found["summary"][0] if found["summary"] else None,
             tail=tuple(sorted(found["tail"], key=_version)),
@@ -273,15 +281,21 @@ class PostgresStore:
         text: str | None,
         embedding: Sequence[float] | None,
         k: int,
+        at: int | None = None,
     ) -> Relevance:
         """Cosine (HNSW on long histories) and BM25 over eligible active entries, ties to newer."""
-        state = self._one(queries.CONTEXT_STATE, {"tenant": tenant_id, "id": context_id})
+        key = {"tenant": tenant_id, "id": context_id, "at": at}
+        if at is not None and at < 0:
+            versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
+        state = self._one(queries.CONTEXT_STATE, key)
         if state is None:
             raise ContextNotFound(context_id)
+        if at is not None:
+            versioning.check_version(at, state["head_version"])
         through = state["compacted_through"]
         # Active entries (pins and the summary included): cheap, and enough to pick a scan.
-        active = state["head_version"] - through
-        base = {"tenant": tenant_id, "id": context_id, "through": through, "k": k}
+        active = state["upto"] - through
+        base = {**key, "through": through, "k": k}
         semantic: list[Ranked] = []
         lexical_ranking: list[Ranked] = []
         if embedding is not None and k > 0:
@@ -356,6 +370,28 @@ class PostgresStore:
         versioning.check_version(version, parent.head_version)
         raise InvalidInput(f"context id {new_id!r} already exists")
 
+    def purge_context(self, tenant_id: str, context_id: str, *, now: datetime) -> PurgeResult:
+        """Remove the context and every own row no other context's base shares, in one
+        transaction; a purged ancestor that only this one still shared gives up its rows
+        too."""
+        key = {"tenant": tenant_id, "id": context_id, "now": now}
+        with self._cursor() as cur, cur.connection.transaction():
+            row = cur.execute(queries.LOCK_FOR_PURGE, key).fetchone()
+            if row is None:
+                raise ContextNotFound(context_id)
+            removed, embedded, kept = _release(cur, key)
+            for ancestor in row["lineage_ids"]:
+                other = {**key, "id": ancestor}
+                if cur.execute(queries.LOCK_PURGED, other).fetchone() is not None:
+                    more, more_embedded, _ = _release(cur, other)
+                    removed, embedded = removed + more, embedded + more_embedded
+        return PurgeResult(
+            context_id=context_id,
+            entries_removed=removed,
+            embeddings_removed=embedded,
+            entries_kept_for_forks=kept,
+        )
+
     def list_forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:
         """The live direct forks of a context, by (created_at, id)."""
         self.get_context(tenant_id, context_id)
@@ -376,13 +412,16 @@ class PostgresStore:
         if k < 1:
             return ()
         query = vector_param(embedding)
-        params = {"tenant": tenant_id, "id": context_id, "q": query, "k": k}
-        # The planner does not price detoasting every vector of an exact scan, so it
-        # prefers a top-N sort over the tenant's rows (146 ms at 100k x 1536) to the HNSW
-        # index (a few ms). Steer tenant-wide queries to the index.
-        rows = self._nearest(
-            queries.SEARCH, queries.SEARCH_EXACT, params, k=k, steer=context_id is None
-        )
+        params = {"tenant": tenant_id, "id": context_id, "q": query, "k": k, "at": None}
+        if context_id is not None:
+            rows = self._nearest(
+                queries.SEARCH_CONTEXT, queries.SEARCH_CONTEXT_EXACT, params, k=k, steer=False
+            )
+        else:
+            # The planner does not price detoasting every vector of an exact scan, so it
+            # prefers a top-N sort over the tenant's rows (146 ms at 100k x 1536) to the
+            # HNSW index (a few ms). Steer tenant-wide queries to the index.
+            rows = self._nearest(queries.SEARCH, queries.SEARCH_EXACT, params, k=k, steer=True)
         return tuple(_hit(r) for r in rows)
 
     def _nearest(
@@ -423,6 +462,23 @@ class PostgresStore:
         with self._cursor() as cur:
             row: dict[str, Any] | None = cur.execute(sql, params).fetchone()
             return row
+
+
+def _release(cur: psycopg.Cursor[Any], key: Mapping[str, Any]) -> tuple[int, int, int]:
+    """Delete a locked context's rows no unpurged base shares, its keys, and the context
+    (or mark it a purged tombstone while rows are shared): (entries, embeddings, kept)."""
+    shared = _value(cur.execute(queries.SHARED_THROUGH, key).fetchone(), "shared")
+    params = {**key, "shared": shared}
+    gone = cur.execute(queries.PURGE_ROWS, params).fetchone()
+    cur.execute(queries.PURGE_KEYS, params)
+    kept = _value(cur.execute(queries.KEPT_ROWS, params).fetchone(), "kept") if shared else 0
+    cur.execute(queries.TOMBSTONE_CONTEXT if kept else queries.DROP_CONTEXT, params)
+    return _value(gone, "entries"), _value(gone, "embeddings"), kept
+
+
+def _value(row: Mapping[str, Any] | None, name: str) -> int:
+    # Aggregates always return a row.
+    return int(row[name]) if row is not None else 0
 
 
 def _ranked(row: tuple[Any, ...]) -> Ranked:

@@ -22,6 +22,7 @@ from domain.model import (
     Message,
     Page,
     Policy,
+    PurgeResult,
     SearchHit,
 )
 from domain.window import Window
@@ -139,6 +140,20 @@ def delete_context(context_id: str) -> Call[None]:
     return Call(method="DELETE", path=_ctx(context_id), decode=lambda _b, _t: None)
 
 
+def purge(context_id: str) -> Call[PurgeResult]:
+    """POST /api/v1/contexts/{id}/purge (cannot be undone, and is not retried)."""
+    return Call(
+        method="POST",
+        path=f"{_ctx(context_id)}/purge",
+        decode=lambda b, _t: PurgeResult(
+            context_id=b["context_id"],
+            entries_removed=b["entries_removed"],
+            embeddings_removed=b["embeddings_removed"],
+            entries_kept_for_forks=b["entries_kept_for_forks"],
+        ),
+    )
+
+
 def append(
     context_id: str,
     messages: Sequence[Message],
@@ -219,11 +234,12 @@ def window(
     query_embedding: Sequence[float] | None = None,
     relevant_share: float | None = None,
     neighbours: int | None = None,
+    at: int | None = None,
 ) -> Call[Window]:
     """POST /api/v1/contexts/{id}/window (a body holds any query, however long)."""
     body = _params(
         budget=budget, reserve=reserve, query=query, relevant_share=relevant_share,
-        neighbours=neighbours,
+        neighbours=neighbours, at=at,
     )
     if query_embedding is not None:
         body["query_embedding"] = list(query_embedding)

@@ -18,6 +18,7 @@ from domain.model import (
     Message,
     Page,
     Policy,
+    PurgeResult,
     SearchHit,
 )
 from domain.window import Window
@@ -148,6 +149,10 @@ class KataClient:
         """Soft delete."""
         self._run(calls.delete_context(context_id))
 
+    def purge(self, context_id: str) -> PurgeResult:
+        """Hard delete for good (entries forks still share stay for them)."""
+        return self._run(calls.purge(context_id))
+
     # -- the version log ------------------------------------------------------------------
 
     def append(
@@ -204,13 +209,14 @@ class KataClient:
         query_embedding: Sequence[float] | None = None,
         relevant_share: float | None = None,
         neighbours: int | None = None,
+        at: int | None = None,
     ) -> Window:
         """The best window for the budget (the policy's when not given)."""
         return self._run(
             calls.window(
                 context_id, budget=budget, reserve=reserve, query=query,
                 query_embedding=query_embedding, relevant_share=relevant_share,
-                neighbours=neighbours,
+                neighbours=neighbours, at=at,
             )
         )
 

@@ -16,6 +16,7 @@ from domain.model import (
     Message,
     Page,
     Policy,
+    PurgeResult,
     SearchHit,
 )
 from domain.window import Window
@@ -89,6 +90,11 @@ class Engine:
     def delete_context(self, tenant_id: str, context_id: str) -> None:
         """Soft delete: history is kept but the context answers as missing."""
         self.store.delete_context(tenant_id, context_id, now=self.clock.now())
+
+    def purge(self, tenant_id: str, context_id: str) -> PurgeResult:
+        """Hard delete, live or soft-deleted: the context, its entries and embeddings go
+        for good, except entries its forks still share (ports.purge)."""
+        return self.store.purge_context(tenant_id, context_id, now=self.clock.now())
 
     # -- the version log ----------------------------------------------------------
 
@@ -183,15 +189,17 @@ class Engine:
         query_embedding: Sequence[float] | None = None,
         relevant_share: float | None = None,
         neighbours: int | None = None,
+        at: int | None = None,
     ) -> Window:
         """The best window for the budget (the policy's when not given), query-aware
         when a query (text, vector or both) is given; `relevant_share` and `neighbours`
-        override the policy's for this call."""
+        override the policy's for this call. With `at`, the window as of that version
+        (VersionOutOfRange outside 0..head)."""
         return window.window(
             tenant_id, context_id, source=self.store, ranking=self.store, log=self.store,
             contexts=self.store, guess=self._guess, drafter=self._drafter,
             budget=budget, reserve=reserve, query=query, query_embedding=query_embedding,
-            relevant_share=relevant_share, neighbours=neighbours,
+            relevant_share=relevant_share, neighbours=neighbours, at=at,
         )
 
     def fork(

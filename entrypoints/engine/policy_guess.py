@@ -125,6 +125,7 @@ def candidates_on_policy(
     guess: PolicyGuess,
     budget: int | None,
     reserve: int | None,
+    at: int | None = None,
 ) -> tuple[WindowCandidates, Policy]:
     """Candidates for a window on the policy's budget or reserve, with that policy.
 
@@ -133,12 +134,12 @@ def candidates_on_policy(
     """
     seen = guess.policy(tenant_id, context_id) or DEFAULT_POLICY
     fetched = _available(seen, budget, reserve)
-    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=fetched)
+    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=fetched, at=at)
     policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
     guess.remember(tenant_id, context_id, policy, None)
     wanted = _available(policy, budget, reserve)
     if wanted > fetched:
-        candidates = source.window_candidates(tenant_id, context_id, tail_tokens=wanted)
+        candidates = source.window_candidates(tenant_id, context_id, tail_tokens=wanted, at=at)
     return candidates, policy
 
 

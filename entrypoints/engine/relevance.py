@@ -24,10 +24,11 @@ def with_relevance(
     embedding: Sequence[float] | None,
     neighbours: int,
     depth: int,
+    at: int | None = None,
 ) -> WindowCandidates:
     """The candidates with the fused ranking and the entries around the ranked ones."""
     relevance = ranking.rank_relevant(
-        tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth
+        tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth, at=at
     )
     fused = fuse(relevance)
     if not fused:

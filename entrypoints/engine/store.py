@@ -11,11 +11,14 @@ from typing import Protocol
 from ports.compaction_log import CompactionLog
 from ports.contexts import Contexts
 from ports.forks import Forks
+from ports.purge import Purging
 from ports.ranking import Ranking
 from ports.search import Search
 from ports.version_log import VersionLog
 from ports.window_source import WindowSource
 
 
-class Store(Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Search, Protocol):
+class Store(
+    Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Purging, Search, Protocol
+):
     """A store adapter: every storage port at once (MemoryStore, PostgresStore)."""

@@ -33,12 +33,15 @@ def window(
     query_embedding: Sequence[float] | None,
     relevant_share: float | None = None,
     neighbours: int | None = None,
+    at: int | None = None,
 ) -> Window:
     """The best window for the budget (the policy's where not given).
 
     With a query (text, vector or both), older entries relevant to it share the budget
     with the most recent ones (up to `relevant_share` of it, each with `neighbours`
     entries either side; the policy's where not given); without one, recency only.
+    With `at`, the window the context produced at that version (its entries and its
+    compaction state then; the policy as it is now).
     """
     check_relevance_knobs(relevant_share, neighbours)
     query = query_text(query)
@@ -46,7 +49,7 @@ def window(
         drafter.check_dimension(query_embedding)
     candidates, policy = _candidates(
         tenant_id, context_id, source,
-        contexts=contexts, guess=guess, budget=budget, reserve=reserve,
+        contexts=contexts, guess=guess, budget=budget, reserve=reserve, at=at,
     )
     budget = policy.budget if budget is None else budget
     reserve = policy.reserve if reserve is None else reserve
@@ -66,6 +69,7 @@ def window(
         embedding=embedding,
         neighbours=near,
         depth=relevant_depth(budget - reserve, share),
+        at=at,
     )
     return select_query_window(
         candidates, budget=budget, reserve=reserve, share=share, neighbours=near
@@ -81,14 +85,17 @@ def _candidates(
     guess: PolicyGuess,
     budget: int | None,
     reserve: int | None,
+    at: int | None,
 ) -> tuple[WindowCandidates, Policy]:
     """The candidates and the policy they were read with: one read when both are given."""
     if budget is None or reserve is None:
         return candidates_on_policy(
             tenant_id, context_id, source=source, contexts=contexts, guess=guess,
-            budget=budget, reserve=reserve,
+            budget=budget, reserve=reserve, at=at,
         )
     check_budget(budget, reserve)
-    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=budget - reserve)
+    candidates = source.window_candidates(
+        tenant_id, context_id, tail_tokens=budget - reserve, at=at
+    )
     policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
     return candidates, policy

@@ -17,6 +17,7 @@ from domain.model import (
     Entry,
     Message,
     Policy,
+    PurgeResult,
     ToolCall,
     VersionRange,
     check_json_text,
@@ -32,6 +33,7 @@ from entrypoints.http.responses import (
     EntryOut,
     JSONObj,
     PolicyOut,
+    PurgeOut,
     RangeOut,
     ToolCallOut,
     WindowEntryOut,
@@ -189,6 +191,16 @@ def compact_out(c: CompactionResult) -> CompactOut:
         covers=range_out(c.summary.covers),
         summary_tokens=c.summary.token_count,
         metadata=_plain(c.summary.metadata),
+    )
+
+
+def purge_out(r: PurgeResult) -> PurgeOut:
+    """A purge on the wire."""
+    return PurgeOut(
+        context_id=r.context_id,
+        entries_removed=r.entries_removed,
+        embeddings_removed=r.embeddings_removed,
+        entries_kept_for_forks=r.entries_kept_for_forks,
     )
 
 

@@ -93,7 +93,8 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
     `query` (text) and/or `query_embedding` (a vector of the deployment's dimension) make
     the window query-aware: older entries relevant to them share the budget, up to
     `relevant_share` of it, each with `neighbours` entries either side (the policy's
-    when left out).
+    when left out). `at` asks for the window as of that version (0..head), with the
+    compaction state of then.
     """
 
     budget: Budget | None = None
@@ -102,6 +103,7 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
     query_embedding: list[float] | None = None
     relevant_share: Share | None = None
     neighbours: Neighbours | None = None
+    at: NonNegative | None = None
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for Engine.window."""
@@ -112,6 +114,7 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
             "query_embedding": self.query_embedding,
             "relevant_share": self.relevant_share,
             "neighbours": self.neighbours,
+            "at": self.at,
         }
 
 

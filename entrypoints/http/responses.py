@@ -153,6 +153,15 @@ class CompactOut(msgspec.Struct, kw_only=True):
     metadata: JSONObj
 
 
+class PurgeOut(msgspec.Struct, kw_only=True):
+    """What a purge removed for good, and the entries kept because forks share them."""
+
+    context_id: str
+    entries_removed: int
+    embeddings_removed: int
+    entries_kept_for_forks: int
+
+
 class SearchHitOut(msgspec.Struct, kw_only=True):
     """An entry found by similarity, with its cosine similarity."""
 

@@ -198,6 +198,14 @@ class AgreementMachine(RuleBasedStateMachine):
         tenant, cid = self.tenants[ctx[0]], ctx[1]
         self.both(lambda e: e.delete_context(tenant, cid))
 
+    @rule(ctx=contexts, deleted_first=st.booleans())
+    def purge(self, ctx: tuple[int, str], deleted_first: bool) -> None:
+        # The context stays in the bundle: every later call on it must fail alike.
+        tenant, cid = self.tenants[ctx[0]], ctx[1]
+        if deleted_first:
+            self.both(lambda e: e.delete_context(tenant, cid))
+        self.both(lambda e: e.purge(tenant, cid))
+
     # -- reads -----------------------------------------------------------------------
 
     @rule(ctx=contexts, other_tenant=st.booleans())
@@ -216,20 +224,43 @@ class AgreementMachine(RuleBasedStateMachine):
         ctx=contexts,
         budget=st.none() | st.integers(1, 300),
         reserve=st.none() | st.integers(0, 20),
+        at=st.none() | st.integers(-1, 30),
     )
-    def window(self, ctx: tuple[int, str], budget: int | None, reserve: int | None) -> None:
+    def window(
+        self, ctx: tuple[int, str], budget: int | None, reserve: int | None, at: int | None
+    ) -> None:
         tenant, cid = self.tenants[ctx[0]], ctx[1]
-        self.both(lambda e: e.window(tenant, cid, budget=budget, reserve=reserve))
+        self.both(lambda e: e.window(tenant, cid, budget=budget, reserve=reserve, at=at))
 
     @rule(
         ctx=contexts,
         budget=st.none() | st.integers(20, 300),
         direction=st.integers(0, len(DIRECTIONS) - 1),
+        text=st.none() | st.sampled_from(WORDS),
+        at=st.none() | st.integers(0, 30),
     )
-    def query_window(self, ctx: tuple[int, str], budget: int | None, direction: int) -> None:
+    def query_window(
+        self, ctx: tuple[int, str], budget: int | None, direction: int, text: str | None,
+        at: int | None,
+    ) -> None:
         tenant, cid = self.tenants[ctx[0]], ctx[1]
         q = embedding(direction)
-        self.both(lambda e: e.window(tenant, cid, budget=budget, query_embedding=q))
+        self.both(
+            lambda e: e.window(tenant, cid, budget=budget, query=text, query_embedding=q, at=at)
+        )
+
+    @rule(ctx=contexts, direction=st.integers(0, len(DIRECTIONS) - 1))
+    def search_context(self, ctx: tuple[int, str], direction: int) -> None:
+        tenant, cid = self.tenants[ctx[0]], ctx[1]
+        q = embedding(direction)
+        kinds = [
+            outcome(lambda e=e: e.search(tenant, q, k=7, context_id=cid)) for e in self.engines
+        ]
+        assert kinds[0][0] == kinds[1][0]
+        if kinds[0][0] == "ok":
+            memory, postgres = kinds[0][1], kinds[1][1]
+            assert hit_keys(postgres) == hit_keys(memory)
+            assert [h.score for h in postgres] == pytest.approx([h.score for h in memory], abs=1e-6)
 
     @rule(tenant=st.integers(0, 1), direction=st.integers(0, len(DIRECTIONS) - 1))
     def search(self, tenant: int, direction: int) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
+from tests.contract.support import draft
 from tests.postgres.conftest import Loader, explain
 
 HISTORY = 20_000
@@ -13,7 +17,7 @@ def test_the_window_seeks_the_running_sum_backwards(
     postgres_store: PostgresStore, tenant: str, load_history: Loader
 ) -> None:
     cid = load_history(tenant, HISTORY)
-    params = {"tenant": tenant, "id": cid, "tail": 8000}
+    params = {"tenant": tenant, "id": cid, "tail": 8000, "at": None}
     with postgres_store.pool.connection() as conn:
         plan = explain(conn, queries.WINDOW, params)
     # Backward (ordered, stops at the limit) or a bitmap over the bound: either reads only
@@ -56,3 +60,39 @@ def test_context_pages_and_forks_seek_their_indexes(
         conn.execute("RESET enable_seqscan")
     assert "contexts_live_order" in pages_forced, pages
     assert "contexts_forks" in forks_forced, forks
+
+
+def _fork_chain(store: PostgresStore, tenant: str, cid: str, depth: int) -> str:
+    """Fork `depth` times, 10 versions back each time, appending 5 entries to each fork."""
+    now = datetime.now(UTC)
+    for i in range(depth):
+        head = store.get_context(tenant, cid).head_version
+        cid = store.fork(tenant, cid, version=head - 10, new_id=str(uuid.uuid4()),
+                         name=f"f{i}", now=now).id
+        store.append(tenant, cid, [draft(f"fork {i} entry {j}", tokens=50) for j in range(5)],
+                     now=now)
+    return cid
+
+
+def test_a_fork_copies_no_row_and_its_window_seeks_each_segment(
+    postgres_store: PostgresStore, tenant: str, load_history: Loader
+) -> None:
+    root = load_history(tenant, HISTORY)
+    leaf = _fork_chain(postgres_store, tenant, root, depth=5)
+    with postgres_store.pool.connection() as conn:
+        stored = conn.execute(
+            "SELECT count(*) FROM context_versions WHERE tenant_id = %s AND context_id <> %s",
+            (tenant, root),
+        ).fetchone()
+        plan = explain(conn, queries.WINDOW, {"tenant": tenant, "id": leaf, "tail": 8000,
+                                              "at": None})
+        at_plan = explain(conn, queries.WINDOW, {"tenant": tenant, "id": leaf, "tail": 8000,
+                                                 "at": HISTORY - 30})
+    # Only the forks' own appends are stored: 5 each.
+    assert stored is not None and stored[0] == 5 * 5
+    for p in (plan, at_plan):
+        assert "context_versions_tail" in p, p
+        assert "Seq Scan on context_versions" not in p, p
+    assert "context_versions_summaries" in at_plan, at_plan
+    window = postgres_store.window_candidates(tenant, leaf, tail_tokens=8000)
+    assert len(window.tail) == 160 and window.head_version == HISTORY - 50 + 25

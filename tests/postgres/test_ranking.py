@@ -120,6 +120,7 @@ def test_the_semantic_ranking_walks_the_hnsw_index(indexed: PostgresStore, tenan
     params = {
         "tenant": tenant,
         "id": "x",
+        "at": None,
         "through": 0,
         "k": 200,
         "q": "[" + ",".join(["0.5"] * DIM) + "]",
@@ -139,7 +140,7 @@ def test_a_selective_lexical_query_reads_the_gin_index(
     cid = load_history(tenant, 20_000)
     wanted = bm25.query_params("12345")
     assert wanted is not None
-    params = {"tenant": tenant, "id": cid, "through": 0, "k": 200, **wanted}
+    params = {"tenant": tenant, "id": cid, "at": None, "through": 0, "k": 200, **wanted}
     with postgres_store.pool.connection() as conn:
         plan = explain(conn, bm25.RANK_BM25, params)
     assert "context_versions_search" in plan, plan

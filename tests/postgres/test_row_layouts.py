@@ -16,7 +16,9 @@ from tests.contract.support import DIM
 
 ENTRY_NAMES = [c.split(" AS ")[-1].strip() for c in ENTRY_COLUMNS.split(",")]
 Q = vector_param([1.0] + [0.0] * (DIM - 1))
-BASE: dict[str, Any] = {"tenant": "nobody", "id": "00000000-0000-4000-8000-000000000000"}
+BASE: dict[str, Any] = {
+    "tenant": "nobody", "id": "00000000-0000-4000-8000-000000000000", "at": None,
+}
 STATEMENTS = {
     "WINDOW": (queries.WINDOW, queries.WINDOW_AT, {"tail": 10}),
     "READ_ENTRIES": (
@@ -32,6 +34,8 @@ STATEMENTS = {
     ),
     "SEARCH": (queries.SEARCH, queries.HIT_AT, {"k": 5, "q": Q}),
     "SEARCH_EXACT": (queries.SEARCH_EXACT, queries.HIT_AT, {"k": 5, "q": Q}),
+    "SEARCH_CONTEXT": (queries.SEARCH_CONTEXT, queries.HIT_AT, {"k": 5, "q": Q}),
+    "SEARCH_CONTEXT_EXACT": (queries.SEARCH_CONTEXT_EXACT, queries.HIT_AT, {"k": 5, "q": Q}),
 }
 
 

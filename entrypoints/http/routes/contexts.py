@@ -1,4 +1,4 @@
-"""Contexts: create, list, read, change, delete."""
+"""Contexts: create, list, read, change, delete, purge."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from litestar.params import JSONBody
 from entrypoints.http import convert
 from entrypoints.http.problem import documented
 from entrypoints.http.requests import ContextCreate, ContextPatch
-from entrypoints.http.responses import ContextOut, ContextPage
+from entrypoints.http.responses import ContextOut, ContextPage, PurgeOut
 from entrypoints.http.routes.params import (
     COMMON,
     ON_CONTEXT,
@@ -96,4 +96,21 @@ def delete_context(*, caller: CallerDep, context_id: ContextId) -> None:
     caller.engine.delete_context(caller.tenant, context_id)
 
 
-HANDLERS = [create_context, list_contexts, read_context, update_context, delete_context]
+@post(
+    "/contexts/{context_id:str}/purge",
+    summary="Purge a context for good",
+    operation_id="purge_context",
+    sync_to_thread=True,
+    tags=TAGS,
+    status_code=200,
+    responses=documented(*ON_CONTEXT),
+)
+def purge_context(*, caller: CallerDep, context_id: ContextId) -> PurgeOut:
+    """Hard delete (live or soft-deleted): entries and embeddings go and cannot come back,
+    except those a fork still shares. Answers what was removed."""
+    return convert.purge_out(caller.engine.purge(caller.tenant, context_id))
+
+
+HANDLERS = [
+    create_context, list_contexts, read_context, update_context, delete_context, purge_context,
+]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from entrypoints.http import convert
 from entrypoints.http import problem as p
@@ -16,6 +14,7 @@ from entrypoints.http.routes.params import (
     ON_CONTEXT,
     WITH_BODY,
     After,
+    At,
     CallerDep,
     ContextId,
     IdempotencyKey,
@@ -23,9 +22,6 @@ from entrypoints.http.routes.params import (
 )
 
 TAGS = ["messages"]
-At = Annotated[
-    int | None, QueryParameter(ge=0, description="Time travel: read as of this version (0..head).")
-]
 
 
 @post(

@@ -11,6 +11,9 @@ from entrypoints.engine import MAX_PAGE
 from entrypoints.http import problem as p
 from entrypoints.http.auth import Caller
 
+At = Annotated[
+    int | None, QueryParameter(ge=0, description="Time travel: read as of this version (0..head).")
+]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description=f"Page size, 1..{MAX_PAGE}.")]
 After = Annotated[
     int, QueryParameter(ge=0, description="Version cursor: entries after this version.")

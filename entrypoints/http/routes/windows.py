@@ -15,10 +15,10 @@ from entrypoints.http.auth import Caller
 from entrypoints.http.problem import documented
 from entrypoints.http.requests import WindowRequest
 from entrypoints.http.responses import WindowOut
-from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, CallerDep, ContextId
+from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, At, CallerDep, ContextId
 
 TAGS = ["window"]
-ERRORS = (*ON_CONTEXT, p.INVALID_INPUT, p.BUDGET_TOO_SMALL)
+ERRORS = (*ON_CONTEXT, p.INVALID_INPUT, p.BUDGET_TOO_SMALL, p.VERSION_OUT_OF_RANGE)
 BudgetParam = Annotated[
     int | None,
     QueryParameter(ge=1, le=MAX_BUDGET, description="Token budget (default: the policy's)."),
@@ -75,6 +75,7 @@ def read_window(
     query_text: QueryParam = None,
     relevant_share: ShareParam = None,
     neighbours: NeighboursParam = None,
+    at: At = None,
 ) -> WindowOut:
     """Pins, then the summary, then the most recent entries that fit budget - reserve;
     with a `query`, older entries relevant to it share the budget."""
@@ -84,6 +85,7 @@ def read_window(
         query=query_text,
         relevant_share=relevant_share,
         neighbours=neighbours,
+        at=at,
     )
     return _window(caller, context_id, request)
 

@@ -1,0 +1,20 @@
+"""The purge port: removing a context and its history for good."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from domain.model import PurgeResult
+
+
+class Purging(Protocol):
+    """Hard deletes that never break a fork (domain.lineage)."""
+
+    def purge_context(self, tenant_id: str, context_id: str, *, now: datetime) -> PurgeResult:
+        """Remove a context (live or soft-deleted) with its entries, embeddings and
+        idempotency keys, except the entries other contexts' bases still share (soft-
+        deleted forks count: they may be restored); those go when the last context
+        sharing them is purged. Cannot be undone. Raises ContextNotFound (also for a
+        context already purged)."""
+        ...
