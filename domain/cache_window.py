@@ -2,16 +2,19 @@
 
 A provider's prompt cache matches a prefix; a sliding window moves its start on every
 turn and misses every time. Here the window starts at a *block boundary*: the first one
-at or after where the sliding window would start. Boundaries are fixed per entry, from
-its version and token count alone (as content-defined chunking picks chunk edges), about
-one per `block` tokens: each entry is a boundary with probability tokens/block, decided by
-a hash of its version. So the start stays put while the window grows, then jumps a block
-at once; the same history gives the same boundaries on every call, store and fork, and no
-running token sum has to be read.
+at or after where the sliding window would start. Boundaries are fixed by the entries
+alone, by winnowing (as content-defined chunking picks chunk edges): every run of entries
+spanning `2 x block` tokens elects its entry of least hash (a fixed hash of the version),
+so boundaries lie about `block` tokens apart and never more than `2 x block` (plus one
+entry). The start stays put while the window grows, then jumps about a block at once;
+the same history gives the same boundaries on every call, store and fork, and no
+running token sum has to be read. Only runs that end before the newest entries are
+complete, so a boundary can still appear within the last `2 x block` tokens.
 """
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Sequence
 
@@ -20,7 +23,7 @@ from domain.model import Entry, Role
 _MASK = (1 << 64) - 1
 # Reading this much tail (in multiples of the available tokens) lets the window at the
 # previous head be rebuilt to report the shared prefix.
-CACHE_REACH = 2
+CACHE_REACH = 3
 
 
 def _mix(version: int) -> int:
@@ -36,23 +39,47 @@ def block_tokens(available: int, share: float) -> int:
     return max(1, math.floor(available * share))
 
 
-def is_boundary(entry: Entry, block: int) -> bool:
-    """Whether a block starts at `entry`: with probability tokens/block, by its version."""
-    if entry.token_count >= block:
-        return True
-    return _mix(entry.version) < (entry.token_count << 64) // block
+def boundaries(tail: Sequence[Entry], block: int) -> set[int]:
+    """The versions in `tail` at which a block starts: each complete run of entries that
+    spans at most `2 x block` tokens (and cannot take the next entry) elects its entry of
+    least hash."""
+    width = 2 * block
+    found: set[int] = set()
+    # Indices of the run's entries by ascending hash, the candidates for its least.
+    best: collections.deque[int] = collections.deque()
+    hashes = [_mix(e.version) for e in tail]
+    end = 0  # the run is tail[start:end]
+    used = 0
+    for start in range(len(tail)):
+        if end < start + 1:
+            end, used = start + 1, tail[start].token_count
+            best.clear()
+            best.append(start)
+        while end < len(tail) and used + tail[end].token_count <= width:
+            while best and hashes[best[-1]] >= hashes[end]:
+                best.pop()
+            best.append(end)
+            used += tail[end].token_count
+            end += 1
+        if end == len(tail):
+            break  # this run and all later ones reach the newest entry: not complete yet
+        while best[0] < start:
+            best.popleft()
+        found.add(tail[best[0]].version)
+        used -= tail[start].token_count
+    return found
 
 
-def stable_start(tail: Sequence[Entry], sliding: int, block: int) -> int | None:
-    """The index in `tail` where a cache-stable window starts, given where the sliding
-    window starts: the first boundary at or after it, moved past tool results (they cannot
-    open a window); None when no boundary is left before the newest entry."""
-    for i in range(sliding, len(tail)):
-        if is_boundary(tail[i], block):
+def stable_start(run: Sequence[Entry], sliding: int, starts: set[int]) -> int | None:
+    """The index in `run` where a cache-stable window starts, given where the sliding
+    window starts: the first boundary (a version in `starts`) at or after it, moved past
+    tool results (they cannot open a window); None when none is left before the newest."""
+    for i in range(sliding, len(run)):
+        if run[i].version in starts:
             start = i
-            while start < len(tail) and tail[start].role is Role.TOOL:
+            while start < len(run) and run[start].role is Role.TOOL:
                 start += 1
-            return start if start < len(tail) else None
+            return start if start < len(run) else None
     return None
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from domain.cache_window import stable_start
+from domain.cache_window import boundaries, stable_start
 from domain.lexical import QUERY_FILLER, STOPWORDS, terms
 from domain.model import Entry, Role, check_relevance_knobs
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
@@ -146,7 +146,7 @@ def _stable_fill(
     first = next(i for i, e in enumerate(older) if e.version == recent[0].version)
     if first == 0 and starts_history(candidates, older[0]):
         return recent
-    stable = stable_start(older, first, block)
+    stable = stable_start(older, first, boundaries(candidates.tail, block))
     if stable is None:
         return recent
     return [e for e in recent if e.version >= older[stable].version]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
-from domain.cache_window import stable_start, suffix_start
+from domain.cache_window import boundaries, stable_start, suffix_start
 from domain.errors import BudgetTooSmall, InvalidInput
 from domain.model import Entry, EntryKind, Policy, Role, TokenSource, VersionRange
 from domain.tool_groups import EntryPool, closure
@@ -166,7 +166,7 @@ def stable_suffix(
     start = suffix_start(run, room)
     if start == 0 and starts_history(candidates, run[0] if run else None):
         return recent_suffix(run, room)
-    stable = stable_start(run, start, block)
+    stable = stable_start(run, start, boundaries(candidates.tail, block))
     if stable is None:
         return recent_suffix(run, room)
     return list(run[stable:])
