@@ -313,7 +313,7 @@ class Policy:
     # Cache-stable windows (domain.cache_window): the start moves in blocks of about
     # `cache_block` of the available tokens, so consecutive windows share their prefix.
     cache_stable: bool = False
-    cache_block: float = 0.5
+    cache_block: float = 0.25
 
     @property
     def summary_limit(self) -> int:
