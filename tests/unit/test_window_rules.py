@@ -270,3 +270,37 @@ def test_previous_candidates_drop_the_newest_entry_only() -> None:
     earlier = previous_candidates(c)
     assert earlier is not None and earlier.head_version == 5 and list(earlier.tail) == history[:-1]
     assert previous_candidates(candidates_of(history[:1])) is None
+
+
+@given(
+    history=long_histories(),
+    budget=budgets,
+    picks=st.lists(st.integers(0, 200), max_size=6),
+    clear=st.booleans(),
+    share=st.sampled_from([0.25, 0.5, 1.0]),
+)
+def test_query_windows_with_both_rules_stay_valid_and_keep_relevant_results_whole(
+    history: list[Entry], budget: int, picks: list[int], clear: bool, share: float
+) -> None:
+    c = candidates_of(history)
+    _fits(c, budget)
+    assume(c.tail)
+    found = {c.tail[i % len(c.tail)].version: c.tail[i % len(c.tail)] for i in picks}
+    relevant = tuple(
+        ScoredEntry(entry=e, score=1.0 / (1 + n)) for n, e in enumerate(found.values())
+    )
+    c = attrs.evolve(c, relevant=relevant)
+    rules = WindowRules(
+        clearing=clearing(0).clearing if clear else None, cache_block=0.25
+    )
+    w = choose_window(c, budget=budget, rules=rules, share=share)
+    assert w.tokens == sum(x.entry.token_count for x in w.entries) <= budget
+    valid_pairing(w, history)
+    assert not any(x.cleared for x in w.entries if x.entry.version in found)
+    assert w.shared_prefix_tokens is not None and 0 <= w.shared_prefix_tokens <= w.tokens
+    reasons = [x.reason for x in w.entries]
+    if Reason.RELEVANT in reasons:
+        # Relevant entries sit between the older recent run and the latest turn.
+        first = reasons.index(Reason.RELEVANT)
+        last = len(reasons) - reasons[::-1].index(Reason.RELEVANT)
+        assert all(r is Reason.RELEVANT for r in reasons[first:last])
