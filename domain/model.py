@@ -254,6 +254,38 @@ def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
     check_relevance_knobs(inst.relevant_share, inst.neighbours)
     if not inst.encoding:
         raise InvalidInput("encoding must be named")
+    check_window_rules(inst)
+
+
+MAX_CLEAR_KEEP = 10_000
+MAX_CLEAR_EXCLUDE = 64
+MAX_TOOL_NAME = 256
+MIN_CACHE_BLOCK = 0.05
+
+
+def check_window_rules(p: Policy) -> None:
+    """Tool-result clearing and cache-stable windows: their knobs within bounds."""
+    if not 0 <= p.clear_keep <= MAX_CLEAR_KEEP:
+        raise InvalidInput(f"clear_keep must be within 0..{MAX_CLEAR_KEEP}")
+    if not 0 <= p.clear_trigger <= MAX_BUDGET:
+        raise InvalidInput(f"clear_trigger must be within 0..{MAX_BUDGET}")
+    if len(p.clear_exclude) > MAX_CLEAR_EXCLUDE:
+        raise InvalidInput(f"clear_exclude names at most {MAX_CLEAR_EXCLUDE} tools")
+    for name in p.clear_exclude:
+        if not isinstance(name, str) or not 1 <= len(name) <= MAX_TOOL_NAME:
+            raise InvalidInput(f"clear_exclude holds tool names of 1..{MAX_TOOL_NAME} characters")
+        storable_text(name, what="clear_exclude")
+    if not MIN_CACHE_BLOCK <= p.cache_block <= 1:
+        raise InvalidInput(f"cache_block must be within {MIN_CACHE_BLOCK}..1")
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInput("clear_exclude must be a list of tool names")
+    try:
+        return tuple(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise InvalidInput("clear_exclude must be a list of tool names") from None
 
 
 @attrs.frozen(kw_only=True)
@@ -271,6 +303,17 @@ class Policy:
     summary_tokens: int | None = None
     relevant_share: float = 0.5
     neighbours: int = 0
+    # Tool-result clearing (domain.tool_clearing): in the window, tool results older than
+    # the newest `clear_keep` become a short stub once the candidates pass `clear_trigger`
+    # tokens; tools named in `clear_exclude` are never cleared.
+    clear_tool_results: bool = False
+    clear_keep: int = 3
+    clear_trigger: int = 0
+    clear_exclude: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    # Cache-stable windows (domain.cache_window): the start moves in blocks of about
+    # `cache_block` of the available tokens, so consecutive windows share their prefix.
+    cache_stable: bool = False
+    cache_block: float = 0.25
 
     @property
     def summary_limit(self) -> int:

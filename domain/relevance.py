@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from domain.cache_window import boundaries, stable_start
 from domain.lexical import QUERY_FILLER, STOPWORDS, terms
 from domain.model import Entry, Role, check_relevance_knobs
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
@@ -21,6 +22,7 @@ from domain.window import (
     known_entries,
     recent_suffix,
     select_window,
+    starts_history,
     window_head,
 )
 
@@ -87,14 +89,19 @@ def select_query_window(
     reserve: int = 0,
     share: float = 0.5,
     neighbours: int = 0,
+    cache_block: int | None = None,
 ) -> Window:
     """Pins, the summary, the latest turn, then relevant older entries (with their
     tool-call partners and neighbours) up to `share` of the budget, then recent entries.
 
-    Without relevant candidates this is exactly `select_window`.
+    With `cache_block` (tokens), the recent entries older than the latest turn start at a
+    block boundary and the relevant ones are sent after them, before the latest turn
+    (domain.cache_window). Without relevant candidates this is exactly `select_window`.
     """
     if not candidates.relevant:
-        return select_window(candidates, budget=budget, reserve=reserve)
+        return select_window(
+            candidates, budget=budget, reserve=reserve, cache_block=cache_block
+        )
     check_relevance_knobs(share, neighbours)
     available = budget - reserve
     chosen, used = window_head(candidates, budget=budget, reserve=reserve)
@@ -119,11 +126,30 @@ def select_query_window(
     chosen.extend(relevant)
     used += sum(w.entry.token_count for w in relevant)
     recent = _recent_fill(older, {w.entry.version for w in chosen}, available - used)
+    if cache_block is not None and recent:
+        recent = _stable_fill(candidates, older, recent, cache_block)
     drop = orphans([w.entry for w in chosen] + recent, pool)
     recent = [e for e in recent if e.version not in drop]
     chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
     used += sum(e.token_count for e in recent)
-    return assemble_window(candidates, chosen, budget=budget, reserve=reserve)
+    latest_turn = turn[0].version if cache_block is not None and turn else None
+    return assemble_window(
+        candidates, chosen, budget=budget, reserve=reserve, latest_turn=latest_turn
+    )
+
+
+def _stable_fill(
+    candidates: WindowCandidates, older: Sequence[Entry], recent: list[Entry], block: int
+) -> list[Entry]:
+    """The recent fill cut to start at the first block boundary at or after its start,
+    unless it already reaches back to the start of the history."""
+    first = next(i for i, e in enumerate(older) if e.version == recent[0].version)
+    if first == 0 and starts_history(candidates, older[0]):
+        return recent
+    stable = stable_start(older, first, boundaries(candidates.tail, block))
+    if stable is None:
+        return recent
+    return [e for e in recent if e.version >= older[stable].version]
 
 
 def latest_turn_start(tail: Sequence[Entry]) -> int:

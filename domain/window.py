@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
+from domain.cache_window import boundaries, stable_start, suffix_start
 from domain.errors import BudgetTooSmall, InvalidInput
 from domain.model import Entry, EntryKind, Policy, Role, TokenSource, VersionRange
 from domain.tool_groups import EntryPool, closure
@@ -59,6 +60,8 @@ class WindowEntry:
     entry: Entry
     reason: Reason
     score: float | None = None
+    # A tool result cleared to a stub here (domain.tool_clearing); the history keeps it whole.
+    cleared: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +77,11 @@ class Window:
     omitted: tuple[VersionRange, ...]
     summary_covers: VersionRange | None
     approximate: bool
+    # Tokens the cleared tool results would have cost beyond their stubs.
+    tokens_saved: int = 0
+    # Cache-stable windows: the tokens of the longest prefix this window shares with the
+    # window the same parameters give at the previous head (domain.window_rules).
+    shared_prefix_tokens: int | None = None
 
     @property
     def available(self) -> int:
@@ -121,12 +129,47 @@ def omitted_ranges(first: int, last: int, included: Iterable[int]) -> tuple[Vers
     return tuple(ranges)
 
 
-def select_window(candidates: WindowCandidates, *, budget: int, reserve: int = 0) -> Window:
-    """Pins first, then the summary, then the most recent entries that fit, in order."""
+def select_window(
+    candidates: WindowCandidates, *, budget: int, reserve: int = 0, cache_block: int | None = None
+) -> Window:
+    """Pins first, then the summary, then the most recent entries that fit, in order.
+
+    With `cache_block` (tokens), the recent entries start at a block boundary
+    (domain.cache_window) rather than wherever the budget runs out.
+    """
     chosen, used = window_head(candidates, budget=budget, reserve=reserve)
-    recent = recent_suffix(candidates.tail, budget - reserve - used)
+    room = budget - reserve - used
+    if cache_block is None:
+        recent = recent_suffix(candidates.tail, room)
+    else:
+        recent = stable_suffix(candidates, candidates.tail, room, cache_block)
     chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
     return assemble_window(candidates, chosen, budget=budget, reserve=reserve)
+
+
+def starts_history(candidates: WindowCandidates, first: Entry | None) -> bool:
+    """Whether no eligible entry comes before `first` (None: none at all): every version
+    after the summary's range and before it is a pin or the summary."""
+    if first is None:
+        return True
+    skipped = {e.version for e in candidates.pins}
+    if candidates.summary is not None:
+        skipped.add(candidates.summary.version)
+    return all(v in skipped for v in range(candidates.compacted_through + 1, first.version))
+
+
+def stable_suffix(
+    candidates: WindowCandidates, run: Sequence[Entry], room: int, block: int
+) -> list[Entry]:
+    """The newest entries of `run` that fit `room`, starting at a block boundary once the
+    history has outgrown the room (before that, all of them: nothing is left out)."""
+    start = suffix_start(run, room)
+    if start == 0 and starts_history(candidates, run[0] if run else None):
+        return recent_suffix(run, room)
+    stable = stable_start(run, start, boundaries(candidates.tail, block))
+    if stable is None:
+        return recent_suffix(run, room)
+    return list(run[stable:])
 
 
 def check_budget(budget: int, reserve: int) -> None:
@@ -189,13 +232,19 @@ def assemble_window(
     *,
     budget: int,
     reserve: int,
+    latest_turn: int | None = None,
 ) -> Window:
     """The window of the chosen entries: pins, summary, then by version, with what was left
-    out; entries whose tool-call group is not whole are left out too."""
+    out; entries whose tool-call group is not whole are left out too.
+
+    With `latest_turn` (a version), relevant entries come after the older recent ones and
+    before the latest turn, so they never break the prefix that recency keeps stable.
+    """
     chosen = whole_groups(candidates, chosen)
     used = sum(w.entry.token_count for w in chosen)
     pins = [w for w in chosen if w.reason is Reason.PINNED]
-    rest = sorted((w for w in chosen if w.reason is not Reason.PINNED), key=_order)
+    order = _order if latest_turn is None else _stable_order(latest_turn)
+    rest = sorted((w for w in chosen if w.reason is not Reason.PINNED), key=order)
     included = [w.entry.version for w in chosen]
     omitted = omitted_ranges(candidates.compacted_through + 1, candidates.head_version, included)
     summary = candidates.summary
@@ -215,3 +264,14 @@ def assemble_window(
 def _order(w: WindowEntry) -> tuple[int, int]:
     # The summary speaks for older versions, so it leads whatever follows it.
     return (0 if w.reason is Reason.SUMMARY else 1, w.entry.version)
+
+
+def _stable_order(latest_turn: int) -> Callable[[WindowEntry], tuple[int, int]]:
+    def order(w: WindowEntry) -> tuple[int, int]:
+        if w.reason is Reason.SUMMARY:
+            return (0, w.entry.version)
+        if w.reason is Reason.RELEVANT:
+            return (2, w.entry.version)
+        return (1 if w.entry.version < latest_turn else 3, w.entry.version)
+
+    return order

@@ -84,8 +84,10 @@ def _policy_field(raw: str) -> tuple[str, Any]:
     if kind is None or kind is str:
         return name, value  # an unknown field is the domain's to refuse
     try:
+        if typing.get_origin(kind) is tuple:  # a list of names, as JSON: ["read_file"]
+            return name, msgspec.convert(msgspec.json.decode(value), kind)
         return name, msgspec.convert(value, kind, strict=False)
-    except msgspec.ValidationError as err:
+    except (msgspec.ValidationError, msgspec.DecodeError) as err:
         raise ValueError(f"--set {name}: {err}, got {value!r}") from None
 
 

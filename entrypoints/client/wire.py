@@ -184,7 +184,10 @@ def window_from(d: Mapping[str, Any]) -> Window:
     return Window(
         entries=tuple(
             WindowEntry(
-                entry=entry_from(w["entry"]), reason=Reason(w["reason"]), score=w.get("score")
+                entry=entry_from(w["entry"]),
+                reason=Reason(w["reason"]),
+                score=w.get("score"),
+                cleared=w.get("cleared", False),
             )
             for w in d["entries"]
         ),
@@ -196,6 +199,8 @@ def window_from(d: Mapping[str, Any]) -> Window:
         omitted=tuple(VersionRange(first=r["first"], last=r["last"]) for r in d["omitted"]),
         summary_covers=_range(d.get("summary_covers")),
         approximate=d.get("approximate", False),
+        tokens_saved=d.get("tokens_saved", 0),
+        shared_prefix_tokens=d.get("shared_prefix_tokens"),
     )
 
 

@@ -16,6 +16,7 @@ import attrs
 
 from domain.model import AppendResult, Context, EntryDraft, Policy
 from domain.window import WindowCandidates
+from domain.window_rules import tail_reach
 from ports.contexts import Contexts
 from ports.version_log import BasisChanged, DraftBasis, VersionLog
 from ports.window_source import WindowSource
@@ -144,6 +145,8 @@ def candidates_on_policy(
 
 
 def _available(policy: Policy, budget: int | None, reserve: int | None) -> int:
-    return (policy.budget if budget is None else budget) - (
+    # The tail a window under `policy` reads (more than the budget when its rules ask).
+    available = (policy.budget if budget is None else budget) - (
         policy.reserve if reserve is None else reserve
     )
+    return tail_reach(policy, available)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.model import Policy, check_relevance_knobs
-from domain.relevance import relevant_depth, select_query_window
-from domain.window import Window, WindowCandidates, check_budget, select_window
+from domain.relevance import relevant_depth
+from domain.tool_clearing import CLEARED_TEXT
+from domain.window import Window, WindowCandidates, check_budget
+from domain.window_rules import WindowRules, choose_window, rules_of, tail_reach
 from entrypoints.engine.drafting import Drafter
 from entrypoints.engine.limits import query_text
 from entrypoints.engine.policy_guess import PolicyGuess, candidates_on_policy
@@ -54,8 +56,9 @@ def window(
     budget = policy.budget if budget is None else budget
     reserve = policy.reserve if reserve is None else reserve
     embedding = drafter.query_embedding(query, query_embedding)
+    rules = _rules(policy, drafter)
     if query is None and embedding is None:
-        return select_window(candidates, budget=budget, reserve=reserve)
+        return choose_window(candidates, budget=budget, reserve=reserve, rules=rules)
     check_budget(budget, reserve)
     share = policy.relevant_share if relevant_share is None else relevant_share
     near = policy.neighbours if neighbours is None else neighbours
@@ -71,9 +74,17 @@ def window(
         depth=relevant_depth(budget - reserve, share),
         at=at,
     )
-    return select_query_window(
-        candidates, budget=budget, reserve=reserve, share=share, neighbours=near
+    return choose_window(
+        candidates, budget=budget, reserve=reserve, rules=rules, share=share, neighbours=near
     )
+
+
+def _rules(policy: Policy, drafter: Drafter) -> WindowRules:
+    """The policy's window rules, the clearing stub counted under the policy's encoding."""
+    if not policy.clear_tool_results:
+        return rules_of(policy, stub_text_tokens=0)
+    [stub] = drafter.tokens.count([CLEARED_TEXT], encoding=policy.encoding)
+    return rules_of(policy, stub_text_tokens=stub.tokens, exact=stub.exact)
 
 
 def _candidates(
@@ -94,8 +105,15 @@ def _candidates(
             budget=budget, reserve=reserve, at=at,
         )
     check_budget(budget, reserve)
-    candidates = source.window_candidates(
-        tenant_id, context_id, tail_tokens=budget - reserve, at=at
-    )
+    # The tail the policy last seen asks for; a policy whose rules read further, one more.
+    seen = guess.policy(tenant_id, context_id) or Policy()
+    fetched = tail_reach(seen, budget - reserve)
+    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=fetched, at=at)
     policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
+    guess.remember(tenant_id, context_id, policy, None)
+    if tail_reach(policy, budget - reserve) > fetched:
+        wanted = tail_reach(policy, budget - reserve)
+        candidates = source.window_candidates(
+            tenant_id, context_id, tail_tokens=wanted, at=at
+        )
     return candidates, policy

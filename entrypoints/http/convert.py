@@ -167,7 +167,9 @@ def window_out(w: Window) -> WindowOut:
     """A window on the wire."""
     return WindowOut(
         entries=[
-            WindowEntryOut(reason=x.reason, entry=entry_out(x.entry), score=x.score)
+            WindowEntryOut(
+                reason=x.reason, entry=entry_out(x.entry), score=x.score, cleared=x.cleared
+            )
             for x in w.entries
         ],
         tokens=w.tokens,
@@ -180,6 +182,8 @@ def window_out(w: Window) -> WindowOut:
         omitted=[RangeOut(first=r.first, last=r.last) for r in w.omitted],
         summary_covers=range_out(w.summary_covers),
         approximate=w.approximate,
+        tokens_saved=w.tokens_saved,
+        shared_prefix_tokens=w.shared_prefix_tokens,
     )
 
 
@@ -244,6 +248,12 @@ def context_out(c: Context) -> ContextOut:
             summary_tokens=p.summary_limit,
             relevant_share=p.relevant_share,
             neighbours=p.neighbours,
+            clear_tool_results=p.clear_tool_results,
+            clear_keep=p.clear_keep,
+            clear_trigger=p.clear_trigger,
+            clear_exclude=list(p.clear_exclude),
+            cache_stable=p.cache_stable,
+            cache_block=p.cache_block,
         ),
         parent_id=c.parent_id,
         fork_version=c.fork_version,

@@ -33,6 +33,12 @@ class PolicyIn(msgspec.Struct, **_REQUEST):
     summary_tokens: Annotated[int, msgspec.Meta(ge=1)] | None = None
     relevant_share: float | None = None
     neighbours: NonNegative | None = None
+    clear_tool_results: bool | None = None
+    clear_keep: NonNegative | None = None
+    clear_trigger: NonNegative | None = None
+    clear_exclude: list[Name] | None = None
+    cache_stable: bool | None = None
+    cache_block: float | None = None
 
     def given(self) -> dict[str, Any]:
         """The fields the client set."""

@@ -25,6 +25,12 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     summary_tokens: int
     relevant_share: float
     neighbours: int
+    clear_tool_results: bool
+    clear_keep: int
+    clear_trigger: int
+    clear_exclude: list[str]
+    cache_stable: bool
+    cache_block: float
 
 
 class ContextOut(msgspec.Struct, kw_only=True):
@@ -125,6 +131,7 @@ class WindowEntryOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     reason: Reason
     entry: EntryOut
     score: float | None = None
+    cleared: bool = False
 
 
 class WindowOut(msgspec.Struct, kw_only=True):
@@ -141,6 +148,8 @@ class WindowOut(msgspec.Struct, kw_only=True):
     omitted: list[RangeOut]
     summary_covers: RangeOut | None
     approximate: bool
+    tokens_saved: int
+    shared_prefix_tokens: int | None
 
 
 class CompactOut(msgspec.Struct, kw_only=True):

@@ -119,6 +119,28 @@ def test_window_keeps_tool_pairs_and_pins(kata: Any) -> None:
     assert any(w.reason is Reason.RELEVANT for w in query.entries)
 
 
+def test_window_rules_clear_tool_results_and_report_the_shared_prefix(kata: Any) -> None:
+    policy = Policy(budget=200, clear_tool_results=True, clear_keep=1, cache_stable=True)
+    cid = kata.create_context(policy=policy).id
+    for i in range(6):
+        kata.append(cid, [
+            Message(role="user", content=f"ask {i}", token_count=5),
+            Message(role="assistant", tool_calls=[ToolCall(id=f"c{i}", name="look")],
+                    token_count=5),
+            Message(role="tool", tool_call_id=f"c{i}", content="rows " * 40, token_count=40),
+        ])
+    got = kata.get_context(cid).policy
+    assert (got.clear_tool_results, got.clear_keep, got.cache_stable, got.cache_block) == (
+        True, 1, True, 0.25
+    )
+    window = kata.window(cid)
+    cleared = [w for w in window.entries if w.cleared]
+    assert len(cleared) == 5 and all(w.entry.role is Role.TOOL for w in cleared)
+    assert window.tokens_saved == sum(40 - w.entry.token_count for w in cleared) > 0
+    assert window.shared_prefix_tokens is not None
+    assert 0 < window.shared_prefix_tokens <= window.tokens <= 200
+
+
 def test_forks_and_compaction(kata: Any) -> None:
     cid = kata.create_context(name="main", policy=Policy(keep_recent=2)).id
     kata.append(cid, _turns(6))
