@@ -205,7 +205,11 @@ def _local_adapters(
     # the embedded server, which no pooler stands in front of.
     prepare = settings.prepare_statements
     adapters = postgres_adapters(
-        url, min_size=2, max_size=8, prepare=not given if prepare is None else prepare
+        url,
+        min_size=2,
+        max_size=8,
+        prepare=not given if prepare is None else prepare,
+        timeout=settings.pool_timeout,
     )
     with opened_postgres_adapters(url) as setup:
         secret = local_key(setup.keys, args.data_dir, clock=SystemClock())

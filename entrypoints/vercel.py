@@ -43,6 +43,7 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         max_idle=30.0,
         # Off unless asked for: DATABASE_URL is meant to be a transaction-mode pooler.
         prepare=settings.prepare_statements is True,
+        timeout=settings.pool_timeout,
         before=before,
     )
     return build_app(adapters, settings, env=environ)

@@ -40,6 +40,9 @@ class MemoryStore:
         self._by_tenant: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] = {}
 
+    def ping(self) -> None:
+        """Always ready: process memory does not go away."""
+
     # -- contexts ---------------------------------------------------------------
 
     def create_context(self, context: Context) -> Context:
