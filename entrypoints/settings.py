@@ -72,6 +72,10 @@ class Settings:
     max_json_depth: int = 64
     # Request logs: "text" (uvicorn's) or "json" (one object per line, with a request id).
     log_format: str = "text"
+    # `serve`: the largest request head (request line and headers), and how long reading
+    # it may take, before the connection is answered 431 / 408 and closed.
+    max_header_bytes: int = 32 * 1024
+    header_timeout_seconds: float = 10.0
     # Prometheus metrics at /api/metrics.
     metrics: bool = True
     # OpenTelemetry spans per request, when the opentelemetry package is installed.
@@ -99,6 +103,8 @@ class Settings:
             retry_after_seconds=_int(env, "KATA_RETRY_AFTER_SECONDS", 2),
             max_json_depth=_int(env, "KATA_MAX_JSON_DEPTH", 64),
             log_format=_choice(env, "KATA_LOG_FORMAT", ("text", "json"), "text"),
+            max_header_bytes=_int(env, "KATA_MAX_HEADER_BYTES", 32 * 1024),
+            header_timeout_seconds=_float(env, "KATA_HEADER_TIMEOUT_SECONDS", 10.0),
             metrics=_flag(env, "KATA_METRICS") is not False,
             tracing=_flag(env, "KATA_TRACING") is not False,
             prepare_statements=_flag(env, "KATA_PREPARED_STATEMENTS"),
