@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, Operation, RequestBody, SecurityScheme
 from litestar.routes import HTTPRoute
 
 from entrypoints.engine import Engine
@@ -113,6 +113,24 @@ async def authenticated(request: Request[Any, Any, Any]) -> Caller:
     return caller
 
 
+class _OptionalBodyOperation(Operation):
+    # Litestar documents every body as required; a handler whose `data` has a default
+    # (fork, compact) accepts none, and its OpenAPI operation says so.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
+
+
+def _mark_optional_bodies(app: Litestar) -> None:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler, _ in route.route_handler_map.values():
+                data = handler.parsed_fn_signature.parameters.get("data")
+                if data is not None and data.has_default:
+                    handler.operation_class = _OptionalBodyOperation
+
+
 def _query_names(app: Litestar) -> dict[int, frozenset[str]]:
     # Each handler's query parameters, from the signatures Litestar parsed (dependencies
     # included), so a route added later is covered without a list to keep up to date.
@@ -198,4 +216,5 @@ def create_app(
         debug=debug,
     )
     app.state[_QUERY_NAMES] = _query_names(app)
+    _mark_optional_bodies(app)
     return app
