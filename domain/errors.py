@@ -106,3 +106,12 @@ class EmbedderUnavailable(KataError):
     """The configured embedder failed to answer (network, status or malformed reply)."""
 
     title = "Embedder unavailable"
+
+
+class StoreUnavailable(KataError):
+    """The store cannot be reached now (no connection in time, or the database went away).
+
+    Nothing was written, or a retry with the same Idempotency-Key settles what was.
+    """
+
+    title = "Store unavailable"

@@ -254,6 +254,7 @@ def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
     check_relevance_knobs(inst.relevant_share, inst.neighbours)
     if not inst.encoding:
         raise InvalidInput("encoding must be named")
+    storable_text(inst.encoding, what="policy.encoding")
     check_window_rules(inst)
 
 
@@ -356,6 +357,8 @@ def _policy_field_names(_inst: object, _attr: object, value: JSONObject) -> None
     unknown = sorted(set(value) - _POLICY_FIELDS)
     if unknown:
         raise InvalidInput(f"not policy fields: {', '.join(unknown)}")
+    # Stores may merge these fields without building a Policy: their text is checked here.
+    check_json_text(value, what="policy")
 
 
 @attrs.frozen(kw_only=True)

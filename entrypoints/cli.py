@@ -158,8 +158,11 @@ def _migrations(command: str, args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from entrypoints.compose import build_app
+    from entrypoints.http.server import protocol_class
+    from entrypoints.logs import json_logging_config
 
     settings = Settings.from_env()
     with ExitStack() as stack:
@@ -173,13 +176,22 @@ def _serve(args: argparse.Namespace) -> int:
         # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it unwinds
         # this ExitStack, so the embedded PostgreSQL stops too instead of being left behind.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        json_logs = settings.log_format == "json"
+        log_config = json_logging_config() if json_logs else LOGGING_CONFIG
         uvicorn.run(
             app,
             host=args.host,
             port=args.port,
             workers=1,
-            access_log=not args.no_access_log,
+            # JSON logs have their own access line (with the request id), from the app.
+            access_log=not args.no_access_log and not json_logs,
             log_level="info",
+            http=protocol_class(
+                max_head_bytes=settings.max_header_bytes,
+                head_timeout=settings.header_timeout_seconds,
+            ),
+            h11_max_incomplete_event_size=settings.max_header_bytes,
+            log_config=log_config,
         )
     return 0
 
@@ -205,7 +217,11 @@ def _local_adapters(
     # the embedded server, which no pooler stands in front of.
     prepare = settings.prepare_statements
     adapters = postgres_adapters(
-        url, min_size=2, max_size=8, prepare=not given if prepare is None else prepare
+        url,
+        min_size=2,
+        max_size=8,
+        prepare=not given if prepare is None else prepare,
+        timeout=settings.pool_timeout,
     )
     with opened_postgres_adapters(url) as setup:
         secret = local_key(setup.keys, args.data_dir, clock=SystemClock())

@@ -39,6 +39,8 @@ class Adapters:
     store: ContextStore
     keys: ApiKeyStore
     lifespan: Sequence[Lifespan] = ()
+    # The pool's gauges for /api/metrics (psycopg_pool's get_stats), when there is a pool.
+    pool_stats: Callable[[], Mapping[str, int]] | None = None
 
 
 def memory_adapters() -> Adapters:
@@ -56,6 +58,7 @@ def postgres_adapters(
     max_size: int,
     max_idle: float = 60.0,
     prepare: bool = False,
+    timeout: float = 5.0,
     before: Callable[[], Any] | None = None,
 ) -> Adapters:
     """Both stores over one pool on `url`, built closed: the lifespan opens it (after
@@ -65,11 +68,19 @@ def postgres_adapters(
     from adapters.postgres.store import PostgresStore
     from entrypoints.lifespan import pool_lifespan
 
-    pool = build_pool(url, min_size=min_size, max_size=max_size, max_idle=max_idle, prepare=prepare)
+    pool = build_pool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        max_idle=max_idle,
+        prepare=prepare,
+        timeout=timeout,
+    )
     return Adapters(
         store=PostgresStore(pool),
         keys=PostgresKeyStore(pool),
         lifespan=(pool_lifespan(pool, before=before),),
+        pool_stats=pool.get_stats,
     )
 
 
@@ -123,4 +134,5 @@ def build_app(adapters: Adapters, settings: Settings, *, env: Mapping[str, str])
         keys=adapters.keys,
         settings=settings,
         lifespan=adapters.lifespan,
+        pool_stats=adapters.pool_stats,
     )

@@ -20,6 +20,25 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def _flag(env: Mapping[str, str], name: str) -> bool | None:
     raw = (env.get(name) or "").strip().lower()
     if not raw:
@@ -45,6 +64,22 @@ class Settings:
     database_url_direct: str | None = None
     pool_min: int = 1
     pool_max: int = 4
+    # Seconds a request waits for a pool connection before answering 503.
+    pool_timeout: float = 5.0
+    # Seconds a client is told to wait (Retry-After) when the store is unavailable.
+    retry_after_seconds: int = 2
+    # Deepest JSON nesting a request body may have (checked before it is parsed).
+    max_json_depth: int = 64
+    # Request logs: "text" (uvicorn's) or "json" (one object per line, with a request id).
+    log_format: str = "text"
+    # `serve`: the largest request head (request line and headers), and how long reading
+    # it may take, before the connection is answered 431 / 408 and closed.
+    max_header_bytes: int = 32 * 1024
+    header_timeout_seconds: float = 10.0
+    # Prometheus metrics at /api/metrics.
+    metrics: bool = True
+    # OpenTelemetry spans per request, when the opentelemetry package is installed.
+    tracing: bool = True
     # Server-side prepared statements (None: the entrypoint decides: on for the embedded
     # server, off for a URL, which may lead through a transaction-mode pooler).
     prepare_statements: bool | None = None
@@ -64,5 +99,13 @@ class Settings:
             database_url_direct=env.get("DATABASE_URL_DIRECT") or env.get("DATABASE_URL") or None,
             pool_min=_int(env, "KATA_POOL_MIN", 1),
             pool_max=_int(env, "KATA_POOL_MAX", 4),
+            pool_timeout=_float(env, "KATA_POOL_TIMEOUT", 5.0),
+            retry_after_seconds=_int(env, "KATA_RETRY_AFTER_SECONDS", 2),
+            max_json_depth=_int(env, "KATA_MAX_JSON_DEPTH", 64),
+            log_format=_choice(env, "KATA_LOG_FORMAT", ("text", "json"), "text"),
+            max_header_bytes=_int(env, "KATA_MAX_HEADER_BYTES", 32 * 1024),
+            header_timeout_seconds=_float(env, "KATA_HEADER_TIMEOUT_SECONDS", 10.0),
+            metrics=_flag(env, "KATA_METRICS") is not False,
+            tracing=_flag(env, "KATA_TRACING") is not False,
             prepare_statements=_flag(env, "KATA_PREPARED_STATEMENTS"),
         )

@@ -24,6 +24,12 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
     """The app over the database named by the environment (one small pool per process)."""
     environ = dict(os.environ if env is None else env)
     settings = Settings.from_env(environ)
+    if settings.log_format == "json":
+        import logging.config
+
+        from entrypoints.logs import json_logging_config
+
+        logging.config.dictConfig(json_logging_config())
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set: the Vercel app needs a PostgreSQL URL")
     before = None
@@ -43,6 +49,7 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         max_idle=30.0,
         # Off unless asked for: DATABASE_URL is meant to be a transaction-mode pooler.
         prepare=settings.prepare_statements is True,
+        timeout=settings.pool_timeout,
         before=before,
     )
     return build_app(adapters, settings, env=environ)

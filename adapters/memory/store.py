@@ -41,6 +41,9 @@ class MemoryStore:
         # Purged contexts kept as tombstones while forks share their early entries.
         self._purged: set[str] = set()
 
+    def ping(self) -> None:
+        """Always ready: process memory does not go away."""
+
     # -- contexts ---------------------------------------------------------------
 
     def create_context(self, context: Context) -> Context:

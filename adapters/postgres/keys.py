@@ -7,8 +7,9 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from adapters.postgres import outage
 from adapters.postgres.rows import KEY_COLUMNS, key_from_row
 from domain.errors import InvalidInput
 from domain.keys import ApiKey
@@ -87,3 +88,5 @@ class PostgresKeyStore:
                 return cur.fetchall() if cur.description else []
         except (UnicodeEncodeError, psycopg.DataError) as err:
             raise InvalidInput(f"not storable in PostgreSQL: {err}") from None
+        except (PoolTimeout, psycopg.OperationalError) as err:
+            raise outage.unavailable(err) from None

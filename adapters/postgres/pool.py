@@ -25,6 +25,9 @@ from psycopg_pool import ConnectionPool
 
 # psycopg's own default when preparing is allowed.
 PREPARE_AFTER = 5
+# How long a request waits for a free connection before it is told the store is
+# unavailable (psycopg_pool's own default, 30 s, holds a worker that long per request).
+DEFAULT_TIMEOUT = 5.0
 
 
 def configure(conn: psycopg.Connection[Any]) -> None:
@@ -46,12 +49,15 @@ def build_pool(
     max_size: int = 4,
     max_idle: float = 60.0,
     prepare: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
     name: str = "kata-context",
 ) -> ConnectionPool:
     """A closed pool: open it with `pool.open(wait=True)` (or `with pool:`) in a lifespan.
 
     Serverless deployments keep `max_size` small and `max_idle` short: many instances
-    share one database's connection limit.
+    share one database's connection limit. `timeout` bounds the wait for a connection
+    (then PoolTimeout, which the stores answer as StoreUnavailable); the pool keeps trying
+    to reconnect in the background, so service resumes when the database returns.
     """
     return ConnectionPool(
         url,
@@ -60,6 +66,7 @@ def build_pool(
         max_idle=max_idle,
         kwargs=connection_kwargs(prepare=prepare),
         configure=configure,
+        timeout=timeout,
         open=False,
         name=name,
     )

@@ -14,9 +14,9 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from adapters.postgres import appends, nearest, queries
+from adapters.postgres import appends, nearest, outage, queries
 from adapters.postgres import lexical as bm25
 from adapters.postgres.rows import (
     context_from_row,
@@ -86,6 +86,10 @@ class PostgresStore:
     def pool(self) -> ConnectionPool:
         """The pool this store draws connections from."""
         return self._pool
+
+    def ping(self) -> None:
+        """Return when the database answers. Raises StoreUnavailable."""
+        outage.ping(self._pool)
 
     # -- contexts ---------------------------------------------------------------
 
@@ -447,6 +451,8 @@ class PostgresStore:
             # The engine rejects such text first; this keeps a stray one (or a text too
             # big for a tsvector) a client error rather than a crash.
             raise InvalidInput(f"not storable in PostgreSQL: {_first_line(err)}") from None
+        except (PoolTimeout, psycopg.OperationalError) as err:
+            raise outage.unavailable(err) from None
 
     def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         with self._cursor() as cur:

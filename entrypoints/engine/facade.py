@@ -71,6 +71,10 @@ class Engine:
         self._guess.saw(created)
         return created
 
+    def ping(self) -> None:
+        """Return when the store answers. Raises StoreUnavailable (the readiness probe)."""
+        self.store.ping()
+
     def get_context(self, tenant_id: str, context_id: str) -> Context:
         """The context with its head and totals."""
         return self.store.get_context(tenant_id, context_id)

@@ -13,12 +13,14 @@ from ports.contexts import Contexts
 from ports.forks import Forks
 from ports.purge import Purging
 from ports.ranking import Ranking
+from ports.readiness import Readiness
 from ports.search import Search
 from ports.version_log import VersionLog
 from ports.window_source import WindowSource
 
 
 class Store(
-    Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Purging, Search, Protocol
+    Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Purging, Search, Readiness,
+    Protocol,
 ):
     """A store adapter: every storage port at once (MemoryStore, PostgresStore)."""

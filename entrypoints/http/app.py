@@ -7,16 +7,22 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from litestar import Litestar, Request, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, Operation, RequestBody, SecurityScheme
+from litestar.routes import HTTPRoute
 
 from entrypoints.engine import Engine
-from entrypoints.http.auth import TenantCache, caller_provider
+from entrypoints.http import guards
+from entrypoints.http import problem as p
+from entrypoints.http.auth import Caller, TenantCache, caller_provider
 from entrypoints.http.docs import OfflineDocsPlugin
-from entrypoints.http.problem import EXCEPTION_HANDLERS
+from entrypoints.http.metrics import Metrics, PoolStats
+from entrypoints.http.observe import observer
+from entrypoints.http.problem import EXCEPTION_HANDLERS, Refused
 from entrypoints.http.routes import contexts, forks, messages, public, search, windows
 from entrypoints.settings import Settings
 from ports.keys import ApiKeyStore
@@ -39,15 +45,103 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-async def require_json(request: Request[Any, Any, Any]) -> None:
-    """Bodies must be JSON: anything else is 415 before it is parsed."""
+_CALLER = "kata_caller"
+_QUERY_NAMES = "kata_query_names"
+
+
+def _check_query(request: Request[Any, Any, Any]) -> None:
+    # Unknown query parameters are refused like unknown body fields: a typo ("?budjet=")
+    # must not silently fall back to a default.
+    if not request.scope.get("query_string"):
+        return
+    allowed: dict[int, frozenset[str]] = request.app.state[_QUERY_NAMES]
+    names = allowed.get(id(request.scope["route_handler"]), frozenset())
+    unknown = guards.unknown_names(request.query_params.keys(), names)
+    if unknown:
+        raise Refused(
+            p.UNKNOWN_PARAMETER,
+            f"unknown query parameter(s): {', '.join(unknown)}",
+            parameters=unknown,
+        )
+
+
+async def check_query(request: Request[Any, Any, Any]) -> None:
+    """Routes outside /api/v1: only the query names are checked."""
+    _check_query(request)
+
+
+async def _check_body(request: Request[Any, Any, Any], settings: Settings) -> None:
+    # Bodies must be JSON, no deeper than the limit and free of lone surrogates, all
+    # checked on the raw bytes before anything parses them.
     if request.method not in _BODY_METHODS:
         return
     has_body = request.headers.get("content-length", "0") != "0" or (
         "transfer-encoding" in request.headers
     )
-    if has_body and not _is_json(request.headers.get("content-type", "")):
+    if not has_body:
+        return
+    if not _is_json(request.headers.get("content-type", "")):
         raise HTTPException(status_code=415, detail="send the body as application/json")
+    body = await request.body()
+    if guards.json_depth_exceeds(body, settings.max_json_depth):
+        raise Refused(
+            p.JSON_TOO_DEEP,
+            f"the body nests deeper than {settings.max_json_depth} levels",
+            max_depth=settings.max_json_depth,
+        )
+    if guards.has_lone_surrogate(body):
+        raise Refused(p.INVALID_INPUT, "text contains a lone surrogate (not valid Unicode)")
+
+
+def guard_v1(
+    authenticate: Callable[[Request[Any, Any, Any]], Any], settings: Settings
+) -> Callable[[Request[Any, Any, Any]], Any]:
+    """The /api/v1 hook, before any parameter or body is parsed: query names, then the
+    API key (401 before a byte of the body is read), then the body's shape."""
+
+    async def guard(request: Request[Any, Any, Any]) -> None:
+        _check_query(request)
+        request.state[_CALLER] = await authenticate(request)
+        await _check_body(request, settings)
+
+    return guard
+
+
+async def authenticated(request: Request[Any, Any, Any]) -> Caller:
+    """The Caller guard_v1 authenticated (a dependency: handlers take `caller`)."""
+    caller: Caller = request.state[_CALLER]
+    return caller
+
+
+class _OptionalBodyOperation(Operation):
+    # Litestar documents every body as required; a handler whose `data` has a default
+    # (fork, compact) accepts none, and its OpenAPI operation says so.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
+
+
+def _mark_optional_bodies(app: Litestar) -> None:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler, _ in route.route_handler_map.values():
+                data = handler.parsed_fn_signature.parameters.get("data")
+                if data is not None and data.has_default:
+                    handler.operation_class = _OptionalBodyOperation
+
+
+def _query_names(app: Litestar) -> dict[int, frozenset[str]]:
+    # Each handler's query parameters, from the signatures Litestar parsed (dependencies
+    # included), so a route added later is covered without a list to keep up to date.
+    names: dict[int, frozenset[str]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler, kwargs_model in route.route_handler_map.values():
+                names[id(handler)] = frozenset(
+                    q.field_alias for q in kwargs_model.expected_query_params
+                )
+    return names
 
 
 def _openapi(settings: Settings) -> OpenAPIConfig:
@@ -74,14 +168,22 @@ def create_app(
     keys: ApiKeyStore,
     settings: Settings | None = None,
     lifespan: Sequence[Lifespan] = (),
+    pool_stats: PoolStats | None = None,
     debug: bool = False,
 ) -> Litestar:
     """The HTTP API over `engine`, authenticating with `keys`.
 
     `lifespan` context managers open and close resources (a database pool) with the app;
-    nothing here touches the network.
+    nothing here touches the network. `pool_stats` feeds the pool gauges of /api/metrics.
     """
     settings = settings or Settings()
+    metrics = Metrics(pool=pool_stats) if settings.metrics else None
+    authenticate = caller_provider(
+        engine=engine,
+        keys=keys,
+        settings=settings,
+        cache=TenantCache(settings.key_cache_seconds),
+    )
     v1 = Router(
         path="/api/v1",
         route_handlers=[
@@ -91,24 +193,28 @@ def create_app(
             *forks.HANDLERS,
             *search.HANDLERS,
         ],
-        dependencies={
-            "caller": Provide(
-                caller_provider(
-                    engine=engine,
-                    keys=keys,
-                    settings=settings,
-                    cache=TenantCache(settings.key_cache_seconds),
-                )
-            )
-        },
-        before_request=require_json,
+        dependencies={"caller": Provide(authenticated)},
+        before_request=guard_v1(authenticate, settings),
         security=[{"apiKey": []}],
     )
-    return Litestar(
-        route_handlers=[v1, *public.HANDLERS],
+    probes = [public.readiness(engine)]
+    if metrics is not None:
+        probes.append(public.metrics_route(metrics))
+    app = Litestar(
+        route_handlers=[v1, *public.HANDLERS, *probes],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(settings),
         request_max_body_size=settings.max_body_bytes,
         lifespan=list(lifespan),
+        before_request=check_query,
+        middleware=[
+            observer(
+                metrics, access_log=settings.log_format == "json", tracing=settings.tracing
+            )
+        ],
+        state=State({"retry_after_seconds": settings.retry_after_seconds}),
         debug=debug,
     )
+    app.state[_QUERY_NAMES] = _query_names(app)
+    _mark_optional_bodies(app)
+    return app

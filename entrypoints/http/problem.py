@@ -16,6 +16,9 @@ log = logging.getLogger("kata_context.http")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/api/problems/"
+DEFAULT_RETRY_AFTER = 2
+# What Litestar says when the client goes away while the body is read.
+CLIENT_GONE = "client disconnected prematurely"
 
 
 @attrs.frozen(kw_only=True)
@@ -98,20 +101,41 @@ IDEMPOTENCY_KEY_REUSED = _t(
     "Idempotency key reused",
     "The Idempotency-Key was already used with a different payload.",
 )
+UNKNOWN_PARAMETER = _t(
+    "unknown-parameter",
+    400,
+    "Unknown query parameter",
+    "The route takes no query parameter of this name; `parameters` lists the unknown ones.",
+)
+JSON_TOO_DEEP = _t(
+    "json-too-deep",
+    400,
+    "JSON nested too deeply",
+    "The body nests arrays and objects deeper than the limit; nothing was parsed or stored.",
+)
 INTERNAL = _t(
     "internal-error", 500, "Internal server error", "Something failed on our side; it was logged."
+)
+SERVICE_UNAVAILABLE = _t(
+    "service-unavailable",
+    503,
+    "Service unavailable",
+    "The store cannot be reached right now; retry after `Retry-After` seconds. "
+    "Nothing was half-written.",
 )
 
 ALL: tuple[ProblemType, ...] = (
     BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, CONTEXT_NOT_FOUND, METHOD_NOT_ALLOWED,
     VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
-    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, INTERNAL,
+    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER, JSON_TOO_DEEP, INTERNAL,
+    SERVICE_UNAVAILABLE,
 )  # fmt: skip
 
 # Most specific first: lookup walks the exception's MRO.
 _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.Unauthorized: UNAUTHORIZED,
+    errors.StoreUnavailable: SERVICE_UNAVAILABLE,
     errors.ContextNotFound: CONTEXT_NOT_FOUND,
     errors.VersionConflict: VERSION_CONFLICT,
     errors.NothingToCompact: NOTHING_TO_COMPACT,
@@ -142,6 +166,15 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: int
     detail: str | None = None
     instance: str | None = None
+
+
+class Refused(HTTPException):
+    """A request refused before its handler ran (a guard), as one kind of problem."""
+
+    def __init__(self, kind: ProblemType, detail: str, **extensions: Any) -> None:
+        super().__init__(status_code=kind.status, detail=detail)
+        self.kind = kind
+        self.extensions = extensions
 
 
 def problem_response(
@@ -187,11 +220,25 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
     elif isinstance(exc, errors.ContextNotFound):
         extra = {"context_id": exc.context_id}
     headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
+    if kind is SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": str(retry_after(request))}
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
     return problem_response(kind, request, detail=str(exc), headers=headers, **extra)
+
+
+def retry_after(request: Request[Any, Any, Any]) -> int:
+    """The app's Retry-After for 503s (create_app puts it in the app's state)."""
+    return int(getattr(request.app.state, "retry_after_seconds", DEFAULT_RETRY_AFTER))
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Map Litestar's HTTP errors (routing, body limits, validation) to problems."""
+    if isinstance(exc, Refused):
+        return problem_response(exc.kind, request, detail=exc.detail, **exc.extensions)
+    if exc.status_code >= 500 and exc.detail == CLIENT_GONE:
+        # Not a failure of ours: the client hung up while its body was being read.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return problem_response(BAD_REQUEST, request, detail="the client disconnected")
     if exc.status_code >= 500:
         return internal_error(request, exc)
     status = exc.status_code

@@ -7,10 +7,13 @@ from importlib import metadata
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
+from entrypoints.engine import Engine
 from entrypoints.http import problem as p
+from entrypoints.http.metrics import CONTENT_TYPE, Metrics
 from entrypoints.http.problem import documented
 from entrypoints.http.responses import HealthOut
 
@@ -78,6 +81,46 @@ def problem_type(slug: FromPath[str]) -> ProblemTypeOut:
 def openapi_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The OpenAPI 3.1 document (also at /api/docs/openapi.json, beside the docs page)."""
     return request.app.openapi_schema.to_schema()
+
+
+def readiness(engine: Engine) -> HTTPRouteHandler:
+    """GET /api/ready over `engine`'s store."""
+
+    @get(
+        "/api/ready",
+        summary="Readiness",
+        operation_id="ready",
+        tags=["health"],
+        sync_to_thread=True,
+        responses=documented(p.SERVICE_UNAVAILABLE, p.BAD_REQUEST),
+    )
+    def ready() -> HealthOut:
+        """Readiness: 200 when the store answers a query, 503 problem+json when it cannot
+        (health stays a liveness check that never touches the store)."""
+        engine.ping()
+        return HealthOut(status="ready", version=_version())
+
+    return ready
+
+
+def metrics_route(metrics: Metrics) -> HTTPRouteHandler:
+    """GET /api/metrics rendering `metrics`."""
+
+    @get(
+        "/api/metrics",
+        summary="Prometheus metrics",
+        operation_id="metrics",
+        tags=["health"],
+        sync_to_thread=False,
+        media_type=CONTENT_TYPE,
+        responses=documented(p.BAD_REQUEST),
+    )
+    def scrape() -> Response[str]:
+        """Requests and latency per route, pool use, appends, windows and compactions, in
+        the Prometheus text format."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    return scrape
 
 
 HANDLERS = [health, problem_types, problem_type, openapi_json]

@@ -1,0 +1,139 @@
+"""Per-request observation: a request id (accepted from and returned in X-Request-Id),
+metrics by route template, a JSON access line, and an OpenTelemetry span when the
+opentelemetry package is installed.
+
+A pure ASGI middleware, so the hot path pays for a clock read, a few dict updates and a
+header, not for a framework layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar.types import ASGIApp, Receive, Send
+
+from entrypoints.http.metrics import Metrics
+from entrypoints.logs import REQUEST_ID
+
+# ASGI scopes and messages as plain dicts (Litestar's TypedDicts union in websockets).
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A client's id is kept when it is short printable text without spaces; else one is made.
+_GOOD_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+access = logging.getLogger("kata_context.access")
+
+
+def _tracer() -> Any:
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    return trace.get_tracer("kata_context")
+
+
+def _request_id(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER:
+            if _GOOD_ID.fullmatch(value):
+                return bytes(value)
+            break
+    return uuid.uuid4().hex.encode()
+
+
+def observer(
+    metrics: Metrics | None, *, access_log: bool, tracing: bool
+) -> Any:  # a Litestar middleware factory
+    """The middleware: counts into `metrics` (None: no metrics), logs each request as JSON
+    when `access_log`, and traces when `tracing` and opentelemetry is importable."""
+    tracer = _tracer() if tracing else None
+
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def observe(scope: Any, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            start = time.perf_counter()
+            rid = _request_id(scope)
+            token = REQUEST_ID.set(rid.decode())
+            status = 500
+
+            async def send_with_id(message: Any) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    headers = list(message.get("headers") or ())
+                    headers.append((REQUEST_ID_HEADER, rid))
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            span = tracer.start_as_current_span(f"HTTP {scope['method']}") if tracer else None
+            try:
+                if span is None:
+                    await app(scope, receive, send_with_id)
+                else:
+                    with span as current:
+                        await app(scope, receive, send_with_id)
+                        _annotate(current, scope, status, rid)
+            finally:
+                REQUEST_ID.reset(token)
+                _finish(
+                    metrics,
+                    scope,
+                    status=status,
+                    seconds=time.perf_counter() - start,
+                    rid=rid,
+                    access_log=access_log,
+                )
+
+        return observe
+
+    return middleware
+
+
+def _finish(
+    metrics: Metrics | None,
+    scope: Scope,
+    *,
+    status: int,
+    seconds: float,
+    rid: bytes,
+    access_log: bool,
+) -> None:
+    route = scope.get("path_template") or "unmatched"
+    handler = scope.get("route_handler")
+    operation = getattr(handler, "operation_id", None)
+    if metrics is not None:
+        metrics.observe(
+            method=scope["method"],
+            route=route,
+            status=status,
+            seconds=seconds,
+            operation=operation if isinstance(operation, str) else None,
+        )
+    if access_log:
+        access.info(
+            "request",
+            extra={
+                "request_id": rid.decode(),
+                "method": scope["method"],
+                "route": route,
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+            },
+        )
+
+
+def _annotate(span: Any, scope: Scope, status: int, rid: bytes) -> None:
+    route = scope.get("path_template") or "unmatched"
+    span.update_name(f"{scope['method']} {route}")
+    span.set_attribute("http.request.method", scope["method"])
+    span.set_attribute("http.route", route)
+    span.set_attribute("http.response.status_code", status)
+    span.set_attribute("kata.request_id", rid.decode())
