@@ -79,12 +79,13 @@ hits AS MATERIALIZED (
     -- tf: the term's positions (domain.lexical.term_frequencies, written by search_vector).
     -- Every position is stored with the default weight D: marking the query's terms A and
     -- keeping only those unnests the few terms wanted, not the whole entry (3x faster).
+    -- The eligible entries after `through` that match: lexical_matches (migration 007)
+    -- finds them through the GIN index, which row-level security would keep a plain
+    -- query from using; it keeps to the transaction's tenant, as the policies do.
     SELECT v.version, v.term_count::float8 AS dl, t.lexeme AS term,
            cardinality(t.positions)::float8 AS tf
-    FROM context_versions v,
+    FROM lexical_matches(%(id)s, %(through)s, %(query)s::tsquery) v,
          unnest(ts_filter(setweight(v.search, 'A', %(terms)s::text[]), '{{a}}')) AS t
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = %(id)s AND {_ELIGIBLE}
-      AND v.version > %(through)s AND v.search @@ %(query)s::tsquery
 ),
 df AS (
     SELECT term, count(*)::float8 AS df FROM hits GROUP BY term

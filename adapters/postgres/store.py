@@ -1,7 +1,9 @@
 """Every storage port over PostgreSQL (psycopg 3, sync, through a pool the caller opened).
 
 Appends, forks and windows are single statements (see queries.py): autocommit makes each
-atomic, and the context's row lock keeps versions gapless under concurrent writers.
+atomic, and the context's row lock keeps versions gapless under concurrent writers. Every
+statement runs in a transaction that names its tenant for row-level security (tenancy.py):
+the second wall behind each query's own tenant filter.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
-from adapters.postgres import appends, nearest, queries
+from adapters.postgres import appends, nearest, queries, tenancy
 from adapters.postgres import lexical as bm25
 from adapters.postgres.rows import (
     context_from_row,
@@ -131,7 +133,7 @@ class PostgresStore:
     ) -> Context:
         """Make the changes in one transaction, the policy merged under the row lock."""
         key = {"tenant": tenant_id, "id": context_id}
-        with self._cursor() as cur, cur.connection.transaction():
+        with self._cursor(tenant_id) as cur:
             locked = cur.execute(queries.LOCK_CONTEXT_POLICY, key).fetchone()
             if locked is None:
                 raise ContextNotFound(context_id)
@@ -388,7 +390,7 @@ class PostgresStore:
     def _nearest(
         self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int, steer: bool
     ) -> list[tuple[Any, ...]]:
-        with self._cursor(tuples=True) as cur:
+        with self._cursor(params["tenant"], tuples=True) as cur:
             return nearest.rows(
                 cur, indexed, exact, params, k=k, steer=steer, ef_search=self._ef_search
             )
@@ -396,7 +398,15 @@ class PostgresStore:
     # -- plumbing ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _cursor(self, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
+    def _cursor(self, tenant_id: str, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
+        # A transaction that names the tenant: for statements that must share one.
+        with self._connection(tuples=tuples) as cur, tenancy.transaction(
+            cur, tenancy.TENANT_SETTING, tenant_id
+        ):
+            yield cur
+
+    @contextlib.contextmanager
+    def _connection(self, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
         # Entry rows come as binary tuples (cheapest to decode), the rest as dicts.
         try:
             with (
@@ -409,19 +419,28 @@ class PostgresStore:
             # big for a tsvector) a client error rather than a crash.
             raise InvalidInput(f"not storable in PostgreSQL: {_first_line(err)}") from None
 
+    @contextlib.contextmanager
+    def _statement(
+        self, sql: str, params: Mapping[str, Any], *, tuples: bool = False
+    ) -> Iterator[psycopg.Cursor[Any]]:
+        # One statement in the transaction of its tenant (every statement names its
+        # tenant as %(tenant)s), in one round trip; its rows are on the cursor yielded.
+        with self._connection(tuples=tuples) as cur:
+            yield tenancy.statement(cur, tenancy.TENANT_SETTING, params["tenant"], sql, params)
+
     def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        with self._cursor() as cur:
-            rows: list[dict[str, Any]] = cur.execute(sql, params).fetchall()
+        with self._statement(sql, params) as cur:
+            rows: list[dict[str, Any]] = cur.fetchall()
             return rows
 
     def _tuples(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        with self._cursor(tuples=True) as cur:
-            rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
+        with self._statement(sql, params, tuples=True) as cur:
+            rows: list[tuple[Any, ...]] = cur.fetchall()
             return rows
 
     def _one(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        with self._cursor() as cur:
-            row: dict[str, Any] | None = cur.execute(sql, params).fetchone()
+        with self._statement(sql, params) as cur:
+            row: dict[str, Any] | None = cur.fetchone()
             return row
 
 
