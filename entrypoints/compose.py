@@ -17,6 +17,7 @@ import attrs
 
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
+from domain.quota import NO_QUOTA, Quota
 from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
@@ -41,12 +42,12 @@ class Adapters:
     lifespan: Sequence[Lifespan] = ()
 
 
-def memory_adapters() -> Adapters:
+def memory_adapters(*, quota: Quota = NO_QUOTA) -> Adapters:
     """Everything in process memory: nothing to open, nothing kept."""
     from adapters.memory.keys import MemoryKeyStore
     from adapters.memory.store import MemoryStore
 
-    return Adapters(store=MemoryStore(), keys=MemoryKeyStore())
+    return Adapters(store=MemoryStore(quota=quota), keys=MemoryKeyStore())
 
 
 def postgres_adapters(
@@ -57,6 +58,7 @@ def postgres_adapters(
     max_idle: float = 60.0,
     prepare: bool = False,
     before: Callable[[], Any] | None = None,
+    quota: Quota = NO_QUOTA,
 ) -> Adapters:
     """Both stores over one pool on `url`, built closed: the lifespan opens it (after
     `before`, e.g. migrations) when the app starts and closes it when the app stops."""
@@ -67,7 +69,7 @@ def postgres_adapters(
 
     pool = build_pool(url, min_size=min_size, max_size=max_size, max_idle=max_idle, prepare=prepare)
     return Adapters(
-        store=PostgresStore(pool),
+        store=PostgresStore(pool, quota=quota),
         keys=PostgresKeyStore(pool),
         lifespan=(pool_lifespan(pool, before=before),),
     )

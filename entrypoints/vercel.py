@@ -32,8 +32,11 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
 
         def before() -> None:
             from migrations import migrate
+            from migrations.roles import grant_app_role
 
             migrate(direct, dimension=settings.dimension)
+            if settings.app_role:  # DATABASE_URL then connects as this role
+                grant_app_role(direct, role=settings.app_role, password=settings.app_password)
 
     # Serverless: many instances share the database's connections; keep few, drop idle ones.
     adapters = postgres_adapters(
@@ -44,5 +47,6 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         # Off unless asked for: DATABASE_URL is meant to be a transaction-mode pooler.
         prepare=settings.prepare_statements is True,
         before=before,
+        quota=settings.quota,
     )
     return build_app(adapters, settings, env=environ)

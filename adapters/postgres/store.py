@@ -28,7 +28,7 @@ from adapters.postgres.rows import (
     to_json,
     vector_param,
 )
-from domain import compaction, history, versioning
+from domain import compaction, history, quota, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
     ContextNotFound,
@@ -45,6 +45,7 @@ from domain.model import (
     SearchHit,
 )
 from domain.pagination import context_cursor, parse_context_cursor
+from domain.quota import NO_QUOTA, Quota, Usage
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import DraftBasis
@@ -78,10 +79,12 @@ class PostgresStore:
         *,
         ef_search: int = DEFAULT_EF_SEARCH,
         exact_below: int = DEFAULT_EXACT_BELOW,
+        quota: Quota = NO_QUOTA,
     ) -> None:
         self._pool = pool
         self._ef_search = ef_search
         self._exact_below = exact_below
+        self._quota = quota
 
     @property
     def pool(self) -> ConnectionPool:
@@ -183,6 +186,7 @@ class PostgresStore:
             fingerprint=fingerprint,
             policy=None if drafted_under is None else policy_json(drafted_under.policy),
             basis_scope=None if drafted_under is None else list(drafted_under.scope),
+            **self._quota_params(drafts),
         )
         for _ in range(_APPEND_ATTEMPTS):
             result = self._try_append(params, expected_version, idempotency_key, fingerprint)
@@ -204,9 +208,31 @@ class PostgresStore:
                 raise
             # Another request stored the same idempotency key first: replay on retry.
             return None
+        except psycopg.errors.CheckViolation as err:
+            if err.diag.constraint_name != "tenant_usage_within_quota":
+                raise
+            self._quota_refused(params)
+            return None  # usage fell meanwhile (a lower limit, a purge): try again
         return appends.outcome(
             rows, params["id"], expected=expected, key=key, fingerprint=fingerprint
         )
+
+    def _quota_params(self, drafts: Sequence[EntryDraft]) -> dict[str, Any]:
+        adding = quota.batch_usage(drafts) if self._quota.enabled else Usage()
+        return {
+            "quota": self._quota.enabled,
+            "quota_entries": adding.entries,
+            "quota_bytes": adding.bytes,
+            "max_entries": self._quota.max_entries or None,
+            "max_bytes": self._quota.max_bytes or None,
+        }
+
+    def _quota_refused(self, params: Mapping[str, Any]) -> None:
+        # The statement failed whole; say which limit, with the usage it met.
+        row = self._one(queries.TENANT_USAGE, {"tenant": params["tenant"]})
+        used = Usage(entries=row["entries"], bytes=row["bytes"]) if row else Usage()
+        adding = Usage(entries=params["quota_entries"], bytes=params["quota_bytes"])
+        quota.check(self._quota, used, adding)
 
     def _head(self, params: Mapping[str, Any]) -> int:
         return self.get_context(params["tenant"], params["id"]).head_version

@@ -98,6 +98,16 @@ IDEMPOTENCY_KEY_REUSED = _t(
     "Idempotency key reused",
     "The Idempotency-Key was already used with a different payload.",
 )
+# 403, not 429 or 413: the tenant may not store more until data is removed or the limit
+# raised; the same request will keep failing (429 says a later retry succeeds, 413 that
+# this one request is too big).
+QUOTA_EXCEEDED = _t(
+    "quota-exceeded",
+    403,
+    "Quota exceeded",
+    "The append would take the tenant past its quota of stored entries or bytes; nothing "
+    "was stored. The body says which (resource), the limit, what is used and what was asked.",
+)
 INTERNAL = _t(
     "internal-error", 500, "Internal server error", "Something failed on our side; it was logged."
 )
@@ -106,7 +116,7 @@ ALL: tuple[ProblemType, ...] = (
     BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, CONTEXT_NOT_FOUND, METHOD_NOT_ALLOWED,
     VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
-    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, INTERNAL,
+    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, QUOTA_EXCEEDED, INTERNAL,
 )  # fmt: skip
 
 # Most specific first: lookup walks the exception's MRO.
@@ -120,6 +130,7 @@ _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.VersionOutOfRange: VERSION_OUT_OF_RANGE,
     errors.BudgetTooSmall: BUDGET_TOO_SMALL,
     errors.IdempotencyKeyReused: IDEMPOTENCY_KEY_REUSED,
+    errors.QuotaExceeded: QUOTA_EXCEEDED,
     errors.InvalidInput: INVALID_INPUT,
 }
 
@@ -186,6 +197,13 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
         extra = {"expected_dimension": exc.expected, "dimension": exc.got}
     elif isinstance(exc, errors.ContextNotFound):
         extra = {"context_id": exc.context_id}
+    elif isinstance(exc, errors.QuotaExceeded):
+        extra = {
+            "resource": exc.resource,
+            "limit": exc.limit,
+            "used": exc.used,
+            "requested": exc.requested,
+        }
     headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
     return problem_response(kind, request, detail=str(exc), headers=headers, **extra)
 

@@ -42,6 +42,7 @@ At = Annotated[
         p.EMPTY_BATCH,
         p.DIMENSION_MISMATCH,
         p.IDEMPOTENCY_KEY_REUSED,
+        p.QUOTA_EXCEEDED,
     ),
 )
 def append_messages(
