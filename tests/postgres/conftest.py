@@ -8,8 +8,6 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from adapters.postgres.store import PostgresStore
-
 # Rows straight into the tables, as the append path would lay them out: n eligible
 # messages of `tokens` each (running sums included), loaded by generate_series in SQL.
 # For "message N", to_tsvector gives the domain's terms, each once: two per entry.

@@ -60,7 +60,7 @@ def _tenants_seen(conn: psycopg.Connection[Any], table: str) -> set[str]:
 def test_a_query_without_a_tenant_filter_sees_only_the_named_tenant(
     app_conn: psycopg.Connection[Any], two_tenants: tuple[str, str]
 ) -> None:
-    a, b = two_tenants
+    a, _b = two_tenants
     for table in ("contexts", "context_versions", "idempotency_keys"):
         with app_conn.transaction():
             app_conn.execute("SELECT set_config(%s, %s, true)", (tenancy.TENANT_SETTING, a))
@@ -73,7 +73,7 @@ def test_a_query_without_a_tenant_filter_sees_only_the_named_tenant(
 def test_without_a_tenant_nothing_is_seen_and_nothing_written(
     app_conn: psycopg.Connection[Any], two_tenants: tuple[str, str]
 ) -> None:
-    a, b = two_tenants
+    _a, b = two_tenants
     for table in TABLES:
         assert _tenants_seen(app_conn, table) == set(), table
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
@@ -88,23 +88,22 @@ def test_writing_or_changing_another_tenants_rows_fails(
     app_conn: psycopg.Connection[Any], two_tenants: tuple[str, str]
 ) -> None:
     a, b = two_tenants
-    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-        with app_conn.transaction():
-            app_conn.execute("SELECT set_config(%s, %s, true)", (tenancy.TENANT_SETTING, a))
-            app_conn.execute(
-                "INSERT INTO contexts (tenant_id, id, policy, created_at, updated_at)"
-                " VALUES (%s, 'planted', '{}', now(), now())",
-                (b,),
-            )
+    refused = pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security")
+    with refused, app_conn.transaction():
+        app_conn.execute("SELECT set_config(%s, %s, true)", (tenancy.TENANT_SETTING, a))
+        app_conn.execute(
+            "INSERT INTO contexts (tenant_id, id, policy, created_at, updated_at)"
+            " VALUES (%s, 'planted', '{}', now(), now())",
+            (b,),
+        )
     with app_conn.transaction():
         app_conn.execute("SELECT set_config(%s, %s, true)", (tenancy.TENANT_SETTING, a))
         moved = app_conn.execute("UPDATE contexts SET name = 'mine' WHERE tenant_id = %s", (b,))
         deleted = app_conn.execute("DELETE FROM context_versions WHERE tenant_id = %s", (b,))
         assert (moved.rowcount, deleted.rowcount) == (0, 0)
         # Moving one's own row to another tenant is a write for that tenant: refused.
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            with app_conn.transaction():
-                app_conn.execute("UPDATE contexts SET tenant_id = %s WHERE tenant_id = %s", (b, a))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), app_conn.transaction():
+            app_conn.execute("UPDATE contexts SET tenant_id = %s WHERE tenant_id = %s", (b, a))
 
 
 def test_the_store_answers_through_the_wall(
@@ -131,7 +130,8 @@ def test_a_key_is_found_by_its_hash_and_no_other_key_is_visible(
     assert postgres_keys.tenant_for(f"{tenant}-b-hash-1") == tenant + "-b"
     assert postgres_keys.tenant_for("no-such-hash") is None
     with app_conn.transaction():
-        app_conn.execute("SELECT set_config(%s, %s, true)", (tenancy.KEY_HASH_SETTING, f"{tenant}-hash-0"))
+        named = (tenancy.KEY_HASH_SETTING, f"{tenant}-hash-0")
+        app_conn.execute("SELECT set_config(%s, %s, true)", named)
         rows = app_conn.execute("SELECT tenant_id FROM api_keys").fetchall()  # no WHERE
         assert rows == [(tenant,)]
         # The hash opens reading only: the row cannot be changed through it.
