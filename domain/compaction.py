@@ -121,7 +121,7 @@ def summary_draft(
             "tokens_before": plan.tokens_before,
             "tokens_after": tokens_after,
             "at": plan.at.isoformat(),
-            "policy": attrs.asdict(plan.policy),
+            "policy": plan.policy.as_json(),
         }
     }
     if fallback is not None:

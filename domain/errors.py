@@ -115,3 +115,19 @@ class StoreUnavailable(KataError):
     """
 
     title = "Store unavailable"
+
+
+class QuotaExceeded(KataError):
+    """An append would take the tenant past its quota of stored entries or bytes."""
+
+    title = "Quota exceeded"
+
+    def __init__(self, *, resource: str, limit: int, used: int, requested: int) -> None:
+        super().__init__(
+            f"the tenant's quota of {limit} stored {resource} would be exceeded: "
+            f"{used} stored, this append adds {requested}"
+        )
+        self.resource = resource
+        self.limit = limit
+        self.used = used
+        self.requested = requested

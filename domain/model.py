@@ -316,6 +316,13 @@ class Policy:
     cache_stable: bool = False
     cache_block: float = 0.25
 
+    def as_json(self) -> dict[str, Any]:
+        """The policy as plain JSON values (lists, not tuples), as stores read it back."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in attrs.asdict(self, recurse=False).items()
+        }
+
     @property
     def summary_limit(self) -> int:
         """The summary's token cap: as chosen, else a quarter of the budget, at most 512."""

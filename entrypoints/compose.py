@@ -17,6 +17,7 @@ import attrs
 
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
+from domain.quota import NO_QUOTA, Quota
 from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
@@ -43,12 +44,12 @@ class Adapters:
     pool_stats: Callable[[], Mapping[str, int]] | None = None
 
 
-def memory_adapters() -> Adapters:
+def memory_adapters(*, quota: Quota = NO_QUOTA) -> Adapters:
     """Everything in process memory: nothing to open, nothing kept."""
     from adapters.memory.keys import MemoryKeyStore
     from adapters.memory.store import MemoryStore
 
-    return Adapters(store=MemoryStore(), keys=MemoryKeyStore())
+    return Adapters(store=MemoryStore(quota=quota), keys=MemoryKeyStore())
 
 
 def postgres_adapters(
@@ -60,6 +61,7 @@ def postgres_adapters(
     prepare: bool = False,
     timeout: float = 5.0,
     before: Callable[[], Any] | None = None,
+    quota: Quota = NO_QUOTA,
 ) -> Adapters:
     """Both stores over one pool on `url`, built closed: the lifespan opens it (after
     `before`, e.g. migrations) when the app starts and closes it when the app stops."""
@@ -77,7 +79,7 @@ def postgres_adapters(
         timeout=timeout,
     )
     return Adapters(
-        store=PostgresStore(pool),
+        store=PostgresStore(pool, quota=quota),
         keys=PostgresKeyStore(pool),
         lifespan=(pool_lifespan(pool, before=before),),
         pool_stats=pool.get_stats,

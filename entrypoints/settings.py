@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import attrs
 
+from domain.quota import Quota
+
 MIB = 1024 * 1024
 
 
@@ -83,7 +85,19 @@ class Settings:
     # Server-side prepared statements (None: the entrypoint decides: on for the embedded
     # server, off for a URL, which may lead through a transaction-mode pooler).
     prepare_statements: bool | None = None
+    # The role the service connects as under row-level security (migrations/roles.py):
+    # `serve` makes and grants it on the embedded server (and on a given URL when set).
+    app_role: str | None = None
+    app_password: str | None = None
+    # Per-tenant quotas (domain/quota.py): stored messages and their text bytes; 0 is off.
+    quota_entries: int = 0
+    quota_bytes: int = 0
     title: str = "Kata Context"
+
+    @property
+    def quota(self) -> Quota:
+        """The per-tenant quota these settings ask for (off unless a limit is set)."""
+        return Quota(max_entries=self.quota_entries, max_bytes=self.quota_bytes)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -108,4 +122,8 @@ class Settings:
             metrics=_flag(env, "KATA_METRICS") is not False,
             tracing=_flag(env, "KATA_TRACING") is not False,
             prepare_statements=_flag(env, "KATA_PREPARED_STATEMENTS"),
+            app_role=env.get("KATA_APP_ROLE") or None,
+            app_password=env.get("KATA_APP_PASSWORD") or None,
+            quota_entries=_int(env, "KATA_QUOTA_ENTRIES", 0),
+            quota_bytes=_int(env, "KATA_QUOTA_BYTES", 0),
         )

@@ -38,8 +38,11 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
 
         def before() -> None:
             from migrations import migrate
+            from migrations.roles import grant_app_role
 
             migrate(direct, dimension=settings.dimension)
+            if settings.app_role:  # DATABASE_URL then connects as this role
+                grant_app_role(direct, role=settings.app_role, password=settings.app_password)
 
     # Serverless: many instances share the database's connections; keep few, drop idle ones.
     adapters = postgres_adapters(
@@ -51,5 +54,6 @@ def production_app(env: dict[str, str] | None = None) -> Litestar:
         prepare=settings.prepare_statements is True,
         timeout=settings.pool_timeout,
         before=before,
+        quota=settings.quota,
     )
     return build_app(adapters, settings, env=environ)

@@ -32,8 +32,13 @@ DIMENSION_PLACEHOLDER = "${dimension}"
 # Any constant will do, as long as every migrator uses the same one.
 LOCK_KEY = 0x6B617461_6D696772  # "katamigr"
 _FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-# sqlglot has no grammar for these and falls back to a raw Command; they are accepted.
-_COMMANDS_ALLOWED = ("CREATE EXTENSION",)
+# sqlglot has no grammar for these and falls back to a raw Command; statements of these
+# shapes are accepted (row-level security: 007_row_level_security.sql).
+_COMMANDS_ALLOWED = (
+    re.compile(r"CREATE EXTENSION\b", re.I),
+    re.compile(r"ALTER TABLE \w+ (ENABLE|FORCE) ROW LEVEL SECURITY$", re.I),
+    re.compile(r"CREATE POLICY \w+ ON \w+ (FOR (ALL|SELECT|INSERT|UPDATE|DELETE) )?USING \(", re.I),
+)
 _STATEMENTS = (
     exp.DDL,
     exp.DML,
@@ -158,7 +163,8 @@ def _is_statement(expression: object, text: str) -> bool:
     # sqlglot reads words it does not know as a bare column or alias, and statements it has
     # no grammar for as a raw Command: both mean it did not really parse the statement.
     if isinstance(expression, exp.Command):
-        return " ".join(text.split()[:2]).upper() in _COMMANDS_ALLOWED
+        words = " ".join(text.split())
+        return any(shape.match(words) for shape in _COMMANDS_ALLOWED)
     return isinstance(expression, _STATEMENTS)
 
 
@@ -189,6 +195,10 @@ def migrate(
     parsed = {f.name: statements(f, dimension=dimension) for f in files}
     with psycopg.connect(resolve_url(url), autocommit=True) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        # A data migration run by a role that row-level security applies to would see no
+        # rows and change none, silently; with row_security off it fails loudly instead.
+        # Superusers and BYPASSRLS roles (what migrations are meant to run as) are exempt.
+        conn.execute("SET LOCAL row_security = off")
         conn.execute(_CREATE_TABLE)
         applied = _applied(conn)
         _check_applied(files, applied, dimension=dimension)

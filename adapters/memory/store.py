@@ -10,7 +10,7 @@ import attrs
 
 from adapters.memory.log import ContextLog
 from adapters.memory.vectors import unit
-from domain import compaction, lineage, versioning
+from domain import compaction, lineage, quota, versioning
 from domain.compaction import CompactionView
 from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput
 from domain.model import (
@@ -25,6 +25,7 @@ from domain.model import (
     entry_from_draft,
 )
 from domain.pagination import context_cursor, parse_context_cursor
+from domain.quota import NO_QUOTA, Quota, Usage
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import BasisChanged, DraftBasis
@@ -33,8 +34,11 @@ from ports.version_log import BasisChanged, DraftBasis
 class MemoryStore:
     """Every storage port in process memory; one lock serialises every call (as the GIL would)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, quota: Quota = NO_QUOTA) -> None:
         self._lock = threading.Lock()
+        self._quota = quota
+        # What each tenant stores, as quotas count it (counted while a quota is on).
+        self._usage: dict[str, Usage] = {}
         self._logs: dict[str, ContextLog] = {}
         self._by_tenant: dict[str, list[str]] = {}
         self._children: dict[str, list[str]] = {}
@@ -125,7 +129,14 @@ class MemoryStore:
             if drafted_under is not None and drafted_under != current:
                 raise BasisChanged(current)
             versioning.check_expected_version(expected_version, log.head)
+            counted = self._quota.enabled
+            if counted:
+                adding = quota.batch_usage(drafts)
+                used = self._usage.get(tenant_id, Usage())
+                quota.check(self._quota, used, adding)
             result = self._write(log, drafts, now=now)
+            if counted:
+                self._usage[tenant_id] = used + adding
             if idempotency_key is not None and fingerprint is not None:
                 log.idempotency[idempotency_key] = (fingerprint, result)
             return result

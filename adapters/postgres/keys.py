@@ -1,4 +1,11 @@
-"""ApiKeyStore over PostgreSQL: keys are stored as SHA-256 hashes only."""
+"""ApiKeyStore over PostgreSQL: keys are stored as SHA-256 hashes only.
+
+Row-level security (007_row_level_security.sql) scopes api_keys like every tenant table,
+with one exception: a transaction that names a key hash may read that one row, which is
+how a key is resolved to its tenant before any tenant is known. Adding a key names its
+tenant. Listing every tenant's keys and revoking by id (the admin commands) need the
+owner's connection (DATABASE_URL_DIRECT): the service's role sees only what it names.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from adapters.postgres import outage
+from adapters.postgres import outage, tenancy
 from adapters.postgres.rows import KEY_COLUMNS, key_from_row
 from domain.errors import InvalidInput
 from domain.keys import ApiKey
@@ -64,27 +71,37 @@ class PostgresKeyStore:
             "revoked_at": key.revoked_at,
         }
         try:
-            self._run(_ADD, params)
+            self._run(_ADD, params, tenant=key.tenant_id)
         except psycopg.errors.UniqueViolation:
             raise InvalidInput("an API key with this id or hash already exists") from None
 
     def tenant_for(self, key_hash: str) -> str | None:
         """The tenant of an active key with this hash, or None."""
-        rows = self._run(_TENANT_FOR, (key_hash,))
+        rows = self._run(_TENANT_FOR, (key_hash,), key_hash=key_hash)
         return str(rows[0]["tenant_id"]) if rows else None
 
     def list_keys(self, tenant_id: str | None = None) -> tuple[ApiKey, ...]:
         """Keys, all tenants or one, oldest first."""
-        return tuple(key_from_row(r) for r in self._run(_LIST, {"tenant": tenant_id}))
+        rows = self._run(_LIST, {"tenant": tenant_id}, tenant=tenant_id)
+        return tuple(key_from_row(r) for r in rows)
 
     def revoke_key(self, key_id: str, *, now: datetime) -> bool:
         """Revoke by id (or unique prefix); False when no such active key."""
         return bool(self._run(_REVOKE, {"key": key_id, "now": now}))
 
-    def _run(self, sql: str, params: Any) -> list[dict[str, Any]]:
+    def _run(
+        self, sql: str, params: Any, *, tenant: str | None = None, key_hash: str | None = None
+    ) -> list[dict[str, Any]]:
+        # Names the tenant (or the key hash) for row-level security; with neither, only a
+        # role that bypasses it (the owner's) sees any row.
+        setting, value = (
+            (tenancy.KEY_HASH_SETTING, key_hash)
+            if key_hash is not None
+            else (tenancy.TENANT_SETTING, tenant or "")
+        )
         try:
             with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(sql, params)
+                tenancy.statement(cur, setting, value, sql, params)
                 return cur.fetchall() if cur.description else []
         except (UnicodeEncodeError, psycopg.DataError) as err:
             raise InvalidInput(f"not storable in PostgreSQL: {err}") from None

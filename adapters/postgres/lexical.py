@@ -92,16 +92,18 @@ hits AS MATERIALIZED (
     -- tf: the term's positions (domain.lexical.term_frequencies, written by search_vector).
     -- Every position is stored with the default weight D: marking the query's terms A and
     -- keeping only those unnests the few terms wanted, not the whole entry (3x faster).
-    -- `|| ''` and `+ 0`: a segment's context and range, unknown at plan time, are
-    -- priced as a handful of rows, and a b-tree was chosen over the GIN index to read the
-    -- whole history; kept out of the index conditions, the GIN index finds the matches.
-    SELECT s.src, v.version, v.term_count::float8 AS dl, t.lexeme AS term,
+    -- The eligible entries of each segment after `through` that match: lexical_matches
+    -- (migration 010) finds them through the GIN index, which row-level security would
+    -- keep a plain query from using; it keeps to the transaction's tenant, as the
+    -- policies do.
+    SELECT v.src, v.version, v.term_count::float8 AS dl, t.lexeme AS term,
            cardinality(t.positions)::float8 AS tf
-    FROM segs s, context_versions v,
+    FROM lexical_matches(
+             (SELECT array_agg(src) FROM segs),
+             (SELECT array_agg(GREATEST(lo, %(through)s)) FROM segs),
+             (SELECT array_agg(hi) FROM segs),
+             %(query)s::tsquery) v,
          unnest(ts_filter(setweight(v.search, 'A', %(terms)s::text[]), '{{a}}')) AS t
-    WHERE v.tenant_id = %(tenant)s AND v.context_id || '' = s.src AND {_ELIGIBLE}
-      AND v.version + 0 > GREATEST(s.lo, %(through)s) AND v.version + 0 <= s.hi
-      AND v.search @@ %(query)s::tsquery
 ),
 df AS (
     SELECT term, count(*)::float8 AS df FROM hits GROUP BY term

@@ -22,20 +22,22 @@ def rows(
 ) -> list[tuple[Any, ...]]:
     """Rows of `indexed` (an HNSW iterative scan), or of `exact` when it finds < k.
 
-    With `steer`, sorts and sequential scans are priced out so the planner takes the
-    index; the exact query still answers when the filtered index scan comes up short.
+    Runs in the caller's transaction (its tenant named), which the SET LOCALs need. With
+    `steer`, sorts and sequential scans are priced out so the planner takes the index;
+    the exact query still answers when the filtered index scan comes up short.
     """
+    if cur.connection.info.transaction_status is not psycopg.pq.TransactionStatus.INTRANS:
+        raise RuntimeError("nearest.rows runs inside a transaction")
     # The candidate list must hold k rows for the first pass to be a good one.
     ef = min(max(ef_search, k), MAX_EF_SEARCH)
-    with cur.connection.transaction():
-        cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
-        if steer:
-            cur.execute("SET LOCAL enable_seqscan = off")
-            cur.execute("SET LOCAL enable_sort = off")
-        # Never prepared: a cached generic plan would keep the settings it was made
-        # under, and the same statement runs steered and not.
-        found: list[tuple[Any, ...]] = cur.execute(indexed, params, prepare=False).fetchall()
-        if len(found) < k:
-            found = cur.execute(exact, params, prepare=False).fetchall()
+    cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
+    if steer:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("SET LOCAL enable_sort = off")
+    # Never prepared: a cached generic plan would keep the settings it was made
+    # under, and the same statement runs steered and not.
+    found: list[tuple[Any, ...]] = cur.execute(indexed, params, prepare=False).fetchall()
+    if len(found) < k:
+        found = cur.execute(exact, params, prepare=False).fetchall()
     return found

@@ -62,6 +62,10 @@ WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 RETURNING id
 """
 
+TENANT_USAGE = """
+SELECT entries, bytes FROM tenant_usage WHERE tenant_id = %(tenant)s
+"""
+
 LIST_FORKS = f"""
 SELECT {CONTEXT_COLUMNS} FROM contexts
 WHERE tenant_id = %(tenant)s AND parent_id = %(id)s AND deleted_at IS NULL
@@ -125,6 +129,18 @@ ins AS (
         pinned boolean, is_pin boolean, ebefore bigint, covers_first integer,
         covers_last integer, search text, term_count integer, cbefore integer,
         tbefore bigint, scope text[])
+),
+-- Quotas (migration 008): while one is on, the tenant's usage grows in the same statement,
+-- and the row's CHECK fails the whole statement when the limits would be passed.
+usage AS (
+    INSERT INTO tenant_usage (tenant_id, entries, bytes, max_entries, max_bytes)
+    SELECT %(tenant)s, %(quota_entries)s, %(quota_bytes)s, %(max_entries)s, %(max_bytes)s
+    FROM ctx WHERE %(quota)s
+    ON CONFLICT (tenant_id) DO UPDATE
+    SET entries = tenant_usage.entries + EXCLUDED.entries,
+        bytes = tenant_usage.bytes + EXCLUDED.bytes,
+        max_entries = EXCLUDED.max_entries,
+        max_bytes = EXCLUDED.max_bytes
 ),
 record AS (
     INSERT INTO idempotency_keys (tenant_id, context_id, key, fingerprint, first_version,

@@ -1,7 +1,9 @@
 """Every storage port over PostgreSQL (psycopg 3, sync, through a pool the caller opened).
 
 Appends, forks and windows are single statements (see queries.py): autocommit makes each
-atomic, and the context's row lock keeps versions gapless under concurrent writers.
+atomic, and the context's row lock keeps versions gapless under concurrent writers. Every
+statement runs in a transaction that names its tenant for row-level security (tenancy.py):
+the second wall behind each query's own tenant filter.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from adapters.postgres import appends, nearest, outage, queries
+from adapters.postgres import appends, nearest, outage, queries, tenancy
 from adapters.postgres import lexical as bm25
 from adapters.postgres.rows import (
     context_from_row,
@@ -26,7 +28,7 @@ from adapters.postgres.rows import (
     to_json,
     vector_param,
 )
-from domain import compaction, history, versioning
+from domain import compaction, history, quota, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
     ContextNotFound,
@@ -44,6 +46,7 @@ from domain.model import (
     SearchHit,
 )
 from domain.pagination import context_cursor, parse_context_cursor
+from domain.quota import NO_QUOTA, Quota, Usage
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import DraftBasis
@@ -77,10 +80,12 @@ class PostgresStore:
         *,
         ef_search: int = DEFAULT_EF_SEARCH,
         exact_below: int = DEFAULT_EXACT_BELOW,
+        quota: Quota = NO_QUOTA,
     ) -> None:
         self._pool = pool
         self._ef_search = ef_search
         self._exact_below = exact_below
+        self._quota = quota
 
     @property
     def pool(self) -> ConnectionPool:
@@ -136,7 +141,7 @@ class PostgresStore:
     ) -> Context:
         """Make the changes in one transaction, the policy merged under the row lock."""
         key = {"tenant": tenant_id, "id": context_id}
-        with self._cursor() as cur, cur.connection.transaction():
+        with self._cursor(tenant_id) as cur:
             locked = cur.execute(queries.LOCK_CONTEXT_POLICY, key).fetchone()
             if locked is None:
                 raise ContextNotFound(context_id)
@@ -186,6 +191,7 @@ class PostgresStore:
             fingerprint=fingerprint,
             policy=None if drafted_under is None else policy_json(drafted_under.policy),
             basis_scope=None if drafted_under is None else list(drafted_under.scope),
+            **self._quota_params(drafts),
         )
         for _ in range(_APPEND_ATTEMPTS):
             result = self._try_append(params, expected_version, idempotency_key, fingerprint)
@@ -207,9 +213,31 @@ class PostgresStore:
                 raise
             # Another request stored the same idempotency key first: replay on retry.
             return None
+        except psycopg.errors.CheckViolation as err:
+            if err.diag.constraint_name != "tenant_usage_within_quota":
+                raise
+            self._quota_refused(params)
+            return None  # usage fell meanwhile (a lower limit, a purge): try again
         return appends.outcome(
             rows, params["id"], expected=expected, key=key, fingerprint=fingerprint
         )
+
+    def _quota_params(self, drafts: Sequence[EntryDraft]) -> dict[str, Any]:
+        adding = quota.batch_usage(drafts) if self._quota.enabled else Usage()
+        return {
+            "quota": self._quota.enabled,
+            "quota_entries": adding.entries,
+            "quota_bytes": adding.bytes,
+            "max_entries": self._quota.max_entries or None,
+            "max_bytes": self._quota.max_bytes or None,
+        }
+
+    def _quota_refused(self, params: Mapping[str, Any]) -> None:
+        # The statement failed whole; say which limit, with the usage it met.
+        row = self._one(queries.TENANT_USAGE, {"tenant": params["tenant"]})
+        used = Usage(entries=row["entries"], bytes=row["bytes"]) if row else Usage()
+        adding = Usage(entries=params["quota_entries"], bytes=params["quota_bytes"])
+        quota.check(self._quota, used, adding)
 
     def _head(self, params: Mapping[str, Any]) -> int:
         return self.get_context(params["tenant"], params["id"]).head_version
@@ -379,7 +407,7 @@ class PostgresStore:
         transaction; a purged ancestor that only this one still shared gives up its rows
         too."""
         key = {"tenant": tenant_id, "id": context_id, "now": now}
-        with self._cursor() as cur, cur.connection.transaction():
+        with self._cursor(tenant_id) as cur:
             row = cur.execute(queries.LOCK_FOR_PURGE, key).fetchone()
             if row is None:
                 raise ContextNotFound(context_id)
@@ -411,15 +439,17 @@ class PostgresStore:
         context_id: str | None = None,
     ) -> tuple[SearchHit, ...]:
         """The k nearest entries by cosine in the tenant's live contexts (HNSW, then exact)."""
-        if context_id is not None:
-            self.get_context(tenant_id, context_id)
+        head = 0 if context_id is None else self.get_context(tenant_id, context_id).head_version
         if k < 1:
             return ()
         query = vector_param(embedding)
         params = {"tenant": tenant_id, "id": context_id, "q": query, "k": k, "at": None}
-        if context_id is not None:
+        if context_id is not None and head <= self._exact_below:
+            # Exact, as the ranking of a short history is (ties to the older version).
+            rows = self._tuples(queries.SEARCH_CONTEXT_EXACT, params)
+        elif context_id is not None:
             rows = self._nearest(
-                queries.SEARCH_CONTEXT, queries.SEARCH_CONTEXT_EXACT, params, k=k, steer=False
+                queries.SEARCH_CONTEXT, queries.SEARCH_CONTEXT_EXACT, params, k=k, steer=True
             )
         else:
             # The planner does not price detoasting every vector of an exact scan, so it
@@ -431,7 +461,7 @@ class PostgresStore:
     def _nearest(
         self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int, steer: bool
     ) -> list[tuple[Any, ...]]:
-        with self._cursor(tuples=True) as cur:
+        with self._cursor(params["tenant"], tuples=True) as cur:
             return nearest.rows(
                 cur, indexed, exact, params, k=k, steer=steer, ef_search=self._ef_search
             )
@@ -439,7 +469,15 @@ class PostgresStore:
     # -- plumbing ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _cursor(self, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
+    def _cursor(self, tenant_id: str, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
+        # A transaction that names the tenant: for statements that must share one.
+        with self._connection(tuples=tuples) as cur, tenancy.transaction(
+            cur, tenancy.TENANT_SETTING, tenant_id
+        ):
+            yield cur
+
+    @contextlib.contextmanager
+    def _connection(self, *, tuples: bool = False) -> Iterator[psycopg.Cursor[Any]]:
         # Entry rows come as binary tuples (cheapest to decode), the rest as dicts.
         try:
             with (
@@ -454,19 +492,28 @@ class PostgresStore:
         except (PoolTimeout, psycopg.OperationalError) as err:
             raise outage.unavailable(err) from None
 
+    @contextlib.contextmanager
+    def _statement(
+        self, sql: str, params: Mapping[str, Any], *, tuples: bool = False
+    ) -> Iterator[psycopg.Cursor[Any]]:
+        # One statement in the transaction of its tenant (every statement names its
+        # tenant as %(tenant)s), in one round trip; its rows are on the cursor yielded.
+        with self._connection(tuples=tuples) as cur:
+            yield tenancy.statement(cur, tenancy.TENANT_SETTING, params["tenant"], sql, params)
+
     def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        with self._cursor() as cur:
-            rows: list[dict[str, Any]] = cur.execute(sql, params).fetchall()
+        with self._statement(sql, params) as cur:
+            rows: list[dict[str, Any]] = cur.fetchall()
             return rows
 
     def _tuples(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        with self._cursor(tuples=True) as cur:
-            rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
+        with self._statement(sql, params, tuples=True) as cur:
+            rows: list[tuple[Any, ...]] = cur.fetchall()
             return rows
 
     def _one(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        with self._cursor() as cur:
-            row: dict[str, Any] | None = cur.execute(sql, params).fetchone()
+        with self._statement(sql, params) as cur:
+            row: dict[str, Any] | None = cur.fetchone()
             return row
 
 

@@ -113,6 +113,16 @@ JSON_TOO_DEEP = _t(
     "JSON nested too deeply",
     "The body nests arrays and objects deeper than the limit; nothing was parsed or stored.",
 )
+# 403, not 429 or 413: the tenant may not store more until data is removed or the limit
+# raised; the same request will keep failing (429 says a later retry succeeds, 413 that
+# this one request is too big).
+QUOTA_EXCEEDED = _t(
+    "quota-exceeded",
+    403,
+    "Quota exceeded",
+    "The append would take the tenant past its quota of stored entries or bytes; nothing "
+    "was stored. The body says which (resource), the limit, what is used and what was asked.",
+)
 INTERNAL = _t(
     "internal-error", 500, "Internal server error", "Something failed on our side; it was logged."
 )
@@ -128,8 +138,8 @@ ALL: tuple[ProblemType, ...] = (
     BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, CONTEXT_NOT_FOUND, METHOD_NOT_ALLOWED,
     VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
-    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER, JSON_TOO_DEEP, INTERNAL,
-    SERVICE_UNAVAILABLE,
+    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER, JSON_TOO_DEEP, QUOTA_EXCEEDED,
+    INTERNAL, SERVICE_UNAVAILABLE,
 )  # fmt: skip
 
 # Most specific first: lookup walks the exception's MRO.
@@ -144,6 +154,7 @@ _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.VersionOutOfRange: VERSION_OUT_OF_RANGE,
     errors.BudgetTooSmall: BUDGET_TOO_SMALL,
     errors.IdempotencyKeyReused: IDEMPOTENCY_KEY_REUSED,
+    errors.QuotaExceeded: QUOTA_EXCEEDED,
     errors.InvalidInput: INVALID_INPUT,
 }
 
@@ -219,6 +230,13 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
         extra = {"expected_dimension": exc.expected, "dimension": exc.got}
     elif isinstance(exc, errors.ContextNotFound):
         extra = {"context_id": exc.context_id}
+    elif isinstance(exc, errors.QuotaExceeded):
+        extra = {
+            "resource": exc.resource,
+            "limit": exc.limit,
+            "used": exc.used,
+            "requested": exc.requested,
+        }
     headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
     if kind is SERVICE_UNAVAILABLE:
         headers = {"Retry-After": str(retry_after(request))}

@@ -80,6 +80,21 @@ def api(adapters: tuple[Store, ApiKeyStore], clock: Any, ids: Any) -> Iterator[A
         )
 
 
+def revoking_store(api: Api, request: pytest.FixtureRequest) -> ApiKeyStore:
+    """The key store revocation by id runs on: the admin commands' (the owner's, for
+    Postgres: the service's role sees only the rows its transactions name)."""
+    from adapters.postgres.keys import PostgresKeyStore
+    from adapters.postgres.pool import build_pool
+
+    if not isinstance(api.keys, PostgresKeyStore):
+        return api.keys
+    url = request.getfixturevalue("postgres_owner_urls")[DIMENSION]
+    pool = build_pool(url, max_size=1)
+    pool.open(wait=True)
+    request.addfinalizer(pool.close)
+    return PostgresKeyStore(pool)
+
+
 class _UniqueIds:
     # A shared database outlives one test: sequential ids would collide across tests.
     def new_id(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.http.conftest import Api
+import pytest
+
+from tests.http.conftest import Api, revoking_store
 
 PROBLEM = "application/problem+json"
 
@@ -267,7 +269,9 @@ def _stable(problem: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in problem.items() if k not in ("instance", "detail", "context_id")}
 
 
-def test_keys_authenticate_and_revocation_takes_effect(api: Api) -> None:
+def test_keys_authenticate_and_revocation_takes_effect(
+    api: Api, request: pytest.FixtureRequest
+) -> None:
     assert api.client.get("/api/v1/contexts").status_code == 401
     bad = api.client.get("/api/v1/contexts", headers={"Authorization": "Bearer kc_nope"})
     assert bad.status_code == 401
@@ -279,7 +283,7 @@ def test_keys_authenticate_and_revocation_takes_effect(api: Api) -> None:
     [key] = api.keys.list_keys(tenant)
     from datetime import UTC, datetime
 
-    assert api.keys.revoke_key(key.id, now=datetime.now(UTC))
+    assert revoking_store(api, request).revoke_key(key.id, now=datetime.now(UTC))
     assert api.client.get("/api/v1/tenant", headers=api.headers).status_code == 401
 
 

@@ -8,8 +8,6 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from adapters.postgres.store import PostgresStore
-
 # Rows straight into the tables, as the append path would lay them out: n eligible
 # messages of `tokens` each (running sums included), loaded by generate_series in SQL.
 # For "message N", to_tsvector gives the domain's terms, each once: two per entry.
@@ -40,13 +38,16 @@ def tenant() -> str:
 
 
 @pytest.fixture
-def load_history(postgres_store: PostgresStore) -> Loader:
-    """Bulk-load a context of n messages of 50 tokens for `tenant`; returns its id."""
+def load_history(postgres_url: str) -> Loader:
+    """Bulk-load a context of n messages of 50 tokens for `tenant`; returns its id.
+
+    Loaded as the owner: ANALYZE is the owner's, and the store's role sees the rows only
+    through row-level security, as it sees the ones it appends."""
 
     def load(tenant: str, n: int) -> str:
         cid = str(uuid.uuid4())
         params = {"t": tenant, "c": cid, "n": n, "tok": 50}
-        with postgres_store.pool.connection() as conn:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(_CONTEXT, params)
             conn.execute(_ROWS, params)
             conn.execute("ANALYZE context_versions")

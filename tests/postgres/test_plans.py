@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import psycopg
+
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
 from tests.contract.support import draft
@@ -75,15 +77,18 @@ def _fork_chain(store: PostgresStore, tenant: str, cid: str, depth: int) -> str:
 
 
 def test_a_fork_copies_no_row_and_its_window_seeks_each_segment(
-    postgres_store: PostgresStore, tenant: str, load_history: Loader
+    postgres_store: PostgresStore, postgres_url: str, tenant: str, load_history: Loader
 ) -> None:
     root = load_history(tenant, HISTORY)
     leaf = _fork_chain(postgres_store, tenant, root, depth=5)
-    with postgres_store.pool.connection() as conn:
-        stored = conn.execute(
+    with psycopg.connect(postgres_url) as owner:
+        stored = owner.execute(
             "SELECT count(*) FROM context_versions WHERE tenant_id = %s AND context_id <> %s",
             (tenant, root),
         ).fetchone()
+    with postgres_store.pool.connection() as conn, conn.transaction():
+        # As the store runs it: as the app role, its tenant named for row-level security.
+        conn.execute("SELECT set_config('kata.tenant_id', %s, true)", (tenant,))
         plan = explain(conn, queries.WINDOW, {"tenant": tenant, "id": leaf, "tail": 8000,
                                               "at": None})
         at_plan = explain(conn, queries.WINDOW, {"tenant": tenant, "id": leaf, "tail": 8000,

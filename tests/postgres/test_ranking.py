@@ -141,10 +141,18 @@ def test_a_selective_lexical_query_reads_the_gin_index(
     wanted = bm25.query_params("12345")
     assert wanted is not None
     params = {"tenant": tenant, "id": cid, "at": None, "through": 0, "k": 200, **wanted}
-    with postgres_store.pool.connection() as conn:
+    with postgres_store.pool.connection() as conn, conn.transaction():
+        # As the store runs it: as the app role, under row-level security, its tenant named.
+        conn.execute("SELECT set_config('kata.tenant_id', %s, true)", (tenant,))
         plan = explain(conn, bm25.RANK_BM25, params)
-    assert "context_versions_search" in plan, plan
+        # The matches are found inside lexical_matches (migration 007), out of EXPLAIN's
+        # sight: this transaction's own statistics say whether it scanned the GIN index.
+        conn.execute(bm25.RANK_BM25, params).fetchall()
+        scans = conn.execute(
+            "SELECT pg_stat_get_xact_numscans('context_versions_search'::regclass)"
+        ).fetchone()
     assert "Seq Scan on context_versions" not in plan, plan
+    assert scans is not None and scans[0] >= 1
     got = postgres_store.rank_relevant(tenant, cid, text="12345", embedding=None, k=5)
     assert [r.entry.version for r in got.lexical] == [12345]
 

@@ -38,6 +38,7 @@ TAGS = ["messages"]
         p.EMPTY_BATCH,
         p.DIMENSION_MISMATCH,
         p.IDEMPOTENCY_KEY_REUSED,
+        p.QUOTA_EXCEEDED,
     ),
 )
 def append_messages(

@@ -20,3 +20,24 @@ CREATE INDEX context_versions_summaries ON context_versions (tenant_id, context_
 -- The contexts whose base shares a context's rows (purge): a GIN lookup per tenant.
 CREATE INDEX contexts_lineage ON contexts USING gin (lineage_ids)
     WHERE cardinality(lineage_ids) > 0;
+
+-- Lexical matches over a lineage (adapters/postgres/lexical.py): the eligible entries of
+-- each segment (srcs[i], los[i] < version <= his[i]) that match, found through the GIN
+-- index in one scan. It replaces 007's one-context form. As there, it runs as its owner
+-- so that row-level security does not keep the planner from the index (tsvector @@
+-- tsquery is not LEAKPROOF), and applies the policies' tenant condition itself. The
+-- segment's context and range stay out of the index conditions (`|| ''`, `+ 0`): unknown
+-- at plan time, they were priced as a handful of rows, and a b-tree read the whole history.
+DROP FUNCTION lexical_matches(text, integer, tsquery);
+
+CREATE FUNCTION lexical_matches(srcs text[], los integer[], his integer[], query tsquery)
+RETURNS TABLE (src text, version integer, term_count integer, search tsvector)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
+AS $$
+    SELECT s.src, v.version, v.term_count, v.search
+    FROM context_versions v
+    JOIN unnest(srcs, los, his) AS s(src, lo, hi)
+      ON v.context_id || '' = s.src AND v.version + 0 > s.lo AND v.version + 0 <= s.hi
+    WHERE v.tenant_id = NULLIF(current_setting('kata.tenant_id', true), '')
+      AND v.kind = 'message' AND NOT v.is_pin AND v.search @@ query
+$$;
