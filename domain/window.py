@@ -74,6 +74,8 @@ class Window:
     omitted: tuple[VersionRange, ...]
     summary_covers: VersionRange | None
     approximate: bool
+    # The receipt that recorded this window (domain.receipts), when it was recorded.
+    receipt_id: str | None = None
 
     @property
     def available(self) -> int:

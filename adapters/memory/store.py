@@ -11,6 +11,8 @@ import attrs
 import numpy as np
 
 from adapters.memory.log import ContextLog
+from adapters.memory.receipts import MemoryReceipts
+from adapters.memory.retention import MemoryRetention
 from adapters.memory.vectors import unit
 from domain import compaction, history, versioning
 from domain.compaction import CompactionView
@@ -31,10 +33,11 @@ from domain.window import WindowCandidates
 from ports.version_log import BasisChanged, DraftBasis
 
 
-class MemoryStore:
+class MemoryStore(MemoryReceipts, MemoryRetention):
     """Every storage port in process memory; one lock serialises every call (as the GIL would)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._logs: dict[str, ContextLog] = {}
         self._by_tenant: dict[str, list[str]] = {}

@@ -18,6 +18,8 @@ from psycopg_pool import ConnectionPool
 
 from adapters.postgres import appends, nearest, queries
 from adapters.postgres import lexical as bm25
+from adapters.postgres.receipts import PostgresReceipts
+from adapters.postgres.retention import PostgresRetention
 from adapters.postgres.rows import (
     context_from_row,
     entry_from_row,
@@ -67,7 +69,7 @@ _HIT_CONTEXT = queries.HIT_AT["context_id"]
 _HIT_DISTANCE = queries.HIT_AT["distance"]
 
 
-class PostgresStore:
+class PostgresStore(PostgresReceipts, PostgresRetention):
     """The storage port over PostgreSQL; every query names its tenant."""
 
     def __init__(

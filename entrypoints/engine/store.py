@@ -12,10 +12,13 @@ from ports.compaction_log import CompactionLog
 from ports.contexts import Contexts
 from ports.forks import Forks
 from ports.ranking import Ranking
+from ports.receipts import Receipts
 from ports.search import Search
 from ports.version_log import VersionLog
 from ports.window_source import WindowSource
 
 
-class Store(Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Search, Protocol):
+class Store(
+    Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Search, Receipts, Protocol
+):
     """A store adapter: every storage port at once (MemoryStore, PostgresStore)."""

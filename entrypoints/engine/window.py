@@ -10,6 +10,7 @@ from domain.window import Window, WindowCandidates, check_budget, select_window
 from entrypoints.engine.drafting import Drafter
 from entrypoints.engine.limits import query_text
 from entrypoints.engine.policy_guess import PolicyGuess, candidates_on_policy
+from entrypoints.engine.receipts import Recorder, recorded
 from entrypoints.engine.relevance import with_relevance
 from ports.contexts import Contexts
 from ports.ranking import Ranking
@@ -33,8 +34,11 @@ def window(
     query_embedding: Sequence[float] | None,
     relevant_share: float | None = None,
     neighbours: int | None = None,
+    recorder: Recorder | None = None,
+    record: bool | None = None,
 ) -> Window:
-    """The best window for the budget (the policy's where not given).
+    """The best window for the budget (the policy's where not given), recorded as a
+    receipt when `record` (else the policy's record_windows) says so.
 
     With a query (text, vector or both), older entries relevant to it share the budget
     with the most recent ones (up to `relevant_share` of it, each with `neighbours`
@@ -52,7 +56,8 @@ def window(
     reserve = policy.reserve if reserve is None else reserve
     embedding = drafter.query_embedding(query, query_embedding)
     if query is None and embedding is None:
-        return select_window(candidates, budget=budget, reserve=reserve)
+        chosen = select_window(candidates, budget=budget, reserve=reserve)
+        return recorded(recorder, record, tenant_id, context_id, chosen, policy=policy)
     check_budget(budget, reserve)
     share = policy.relevant_share if relevant_share is None else relevant_share
     near = policy.neighbours if neighbours is None else neighbours
@@ -67,8 +72,12 @@ def window(
         neighbours=near,
         depth=relevant_depth(budget - reserve, share),
     )
-    return select_query_window(
+    chosen = select_query_window(
         candidates, budget=budget, reserve=reserve, share=share, neighbours=near
+    )
+    return recorded(
+        recorder, record, tenant_id, context_id, chosen, policy=policy,
+        query=query, embedding=embedding, relevant_share=share, neighbours=near,
     )
 
 
