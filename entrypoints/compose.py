@@ -109,6 +109,7 @@ def build_engine(
         ids=UuidIds(),
         embedder=embedder,
         dimension=settings.dimension,
+        retention_days=settings.retention,
     )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import attrs
 
+from domain.retention import DEFAULT_DAYS, RetentionDays
+
 MIB = 1024 * 1024
 
 
@@ -49,6 +51,19 @@ class Settings:
     # server, off for a URL, which may lead through a transaction-mode pooler).
     prepare_statements: bool | None = None
     title: str = "Kata Context"
+    # Days a soft-deleted context stays restorable, and days a receipt is kept, unless a
+    # context's policy says otherwise (domain.retention).
+    retention_days: int = DEFAULT_DAYS
+    receipt_retention_days: int = DEFAULT_DAYS
+    # What a scheduler presents to GET /api/admin/retention (Vercel sends CRON_SECRET).
+    cron_secret: str | None = None
+
+    @property
+    def retention(self) -> RetentionDays:
+        """The deployment's retention defaults."""
+        return RetentionDays(
+            deleted_contexts=self.retention_days, receipts=self.receipt_retention_days
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,4 +80,7 @@ class Settings:
             pool_min=_int(env, "KATA_POOL_MIN", 1),
             pool_max=_int(env, "KATA_POOL_MAX", 4),
             prepare_statements=_flag(env, "KATA_PREPARED_STATEMENTS"),
+            retention_days=_int(env, "KATA_RETENTION_DAYS", DEFAULT_DAYS),
+            receipt_retention_days=_int(env, "KATA_RECEIPT_RETENTION_DAYS", DEFAULT_DAYS),
+            cron_secret=env.get("CRON_SECRET") or None,
         )

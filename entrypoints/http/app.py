@@ -17,7 +17,16 @@ from entrypoints.engine import Engine
 from entrypoints.http.auth import TenantCache, caller_provider
 from entrypoints.http.docs import OfflineDocsPlugin
 from entrypoints.http.problem import EXCEPTION_HANDLERS
-from entrypoints.http.routes import contexts, forks, messages, public, search, windows
+from entrypoints.http.routes import (
+    admin,
+    contexts,
+    forks,
+    messages,
+    public,
+    receipts,
+    search,
+    windows,
+)
 from entrypoints.settings import Settings
 from ports.keys import ApiKeyStore
 
@@ -90,6 +99,7 @@ def create_app(
             *windows.HANDLERS,
             *forks.HANDLERS,
             *search.HANDLERS,
+            *receipts.HANDLERS,
         ],
         dependencies={
             "caller": Provide(
@@ -105,7 +115,9 @@ def create_app(
         security=[{"apiKey": []}],
     )
     return Litestar(
-        route_handlers=[v1, *public.HANDLERS],
+        route_handlers=[
+            v1, admin.router(engine=engine, cron_secret=settings.cron_secret), *public.HANDLERS
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(settings),
         request_max_body_size=settings.max_body_bytes,

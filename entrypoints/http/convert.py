@@ -22,6 +22,7 @@ from domain.model import (
     check_json_text,
     storable_text,
 )
+from domain.receipts import Receipt, RecordedWindow
 from domain.window import Window
 from entrypoints.engine import CompactionResult
 from entrypoints.http.requests import ContextCreate, ContextPatch, ForkRequest, MessageIn, PolicyIn
@@ -33,6 +34,9 @@ from entrypoints.http.responses import (
     JSONObj,
     PolicyOut,
     RangeOut,
+    ReceiptOut,
+    RecordedWindowOut,
+    SentEntryOut,
     ToolCallOut,
     WindowEntryOut,
     WindowOut,
@@ -178,7 +182,36 @@ def window_out(w: Window) -> WindowOut:
         omitted=[RangeOut(first=r.first, last=r.last) for r in w.omitted],
         summary_covers=range_out(w.summary_covers),
         approximate=w.approximate,
+        receipt_id=w.receipt_id,
     )
+
+
+def receipt_out(r: Receipt) -> ReceiptOut:
+    """A receipt on the wire."""
+    a = r.asked
+    return ReceiptOut(
+        id=r.id,
+        context_id=r.context_id,
+        created_at=r.created_at,
+        head_version=r.head_version,
+        budget=a.budget,
+        reserve=a.reserve,
+        query_hash=a.query_hash,
+        query_embedding_hash=a.query_embedding_hash,
+        relevant_share=a.relevant_share,
+        neighbours=a.neighbours,
+        policy=policy_out(a.policy),
+        tokens=r.tokens,
+        entries=[
+            SentEntryOut(version=e.version, reason=e.reason, score=e.score, tokens=e.tokens)
+            for e in r.entries
+        ],
+    )
+
+
+def recorded_window_out(r: RecordedWindow) -> RecordedWindowOut:
+    """A receipt and its window on the wire."""
+    return RecordedWindowOut(receipt=receipt_out(r.receipt), window=window_out(r.window))
 
 
 def compact_out(c: CompactionResult) -> CompactOut:
@@ -217,22 +250,11 @@ def part_out(part: ContentPart) -> JSONObj:
 
 def context_out(c: Context) -> ContextOut:
     """A context on the wire."""
-    p = c.policy
     return ContextOut(
         id=c.id,
         name=c.name,
         metadata=dict(c.metadata),
-        policy=PolicyOut(
-            budget=p.budget,
-            reserve=p.reserve,
-            threshold=p.threshold,
-            keep_recent=p.keep_recent,
-            encoding=p.encoding,
-            enabled=p.enabled,
-            summary_tokens=p.summary_limit,
-            relevant_share=p.relevant_share,
-            neighbours=p.neighbours,
-        ),
+        policy=policy_out(c.policy),
         parent_id=c.parent_id,
         fork_version=c.fork_version,
         head_version=c.head_version,
@@ -241,6 +263,24 @@ def context_out(c: Context) -> ContextOut:
         compacted_through=c.compacted_through,
         created_at=c.created_at,
         updated_at=c.updated_at,
+    )
+
+
+def policy_out(p: Policy) -> PolicyOut:
+    """A policy on the wire (summary_tokens is the effective cap)."""
+    return PolicyOut(
+        budget=p.budget,
+        reserve=p.reserve,
+        threshold=p.threshold,
+        keep_recent=p.keep_recent,
+        encoding=p.encoding,
+        enabled=p.enabled,
+        summary_tokens=p.summary_limit,
+        relevant_share=p.relevant_share,
+        neighbours=p.neighbours,
+        record_windows=p.record_windows,
+        deleted_retention_days=p.deleted_retention_days,
+        receipt_retention_days=p.receipt_retention_days,
     )
 
 

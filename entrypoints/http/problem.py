@@ -48,6 +48,12 @@ CONTEXT_NOT_FOUND = _t(
     "Context not found",
     "No such context for this tenant (or it was deleted).",
 )
+RECEIPT_NOT_FOUND = _t(
+    "receipt-not-found",
+    404,
+    "Receipt not found",
+    "No such receipt of this context for this tenant (or it has expired).",
+)
 METHOD_NOT_ALLOWED = _t(
     "method-not-allowed", 405, "Method not allowed", "The route exists, the method does not."
 )
@@ -107,12 +113,14 @@ ALL: tuple[ProblemType, ...] = (
     VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
     BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, INTERNAL,
+    RECEIPT_NOT_FOUND,
 )  # fmt: skip
 
 # Most specific first: lookup walks the exception's MRO.
 _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.Unauthorized: UNAUTHORIZED,
     errors.ContextNotFound: CONTEXT_NOT_FOUND,
+    errors.ReceiptNotFound: RECEIPT_NOT_FOUND,
     errors.VersionConflict: VERSION_CONFLICT,
     errors.NothingToCompact: NOTHING_TO_COMPACT,
     errors.EmptyBatch: EMPTY_BATCH,
@@ -186,6 +194,8 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
         extra = {"expected_dimension": exc.expected, "dimension": exc.got}
     elif isinstance(exc, errors.ContextNotFound):
         extra = {"context_id": exc.context_id}
+    elif isinstance(exc, errors.ReceiptNotFound):
+        extra = {"receipt_id": exc.receipt_id}
     headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
     return problem_response(kind, request, detail=str(exc), headers=headers, **extra)
 

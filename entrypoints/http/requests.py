@@ -33,6 +33,9 @@ class PolicyIn(msgspec.Struct, **_REQUEST):
     summary_tokens: Annotated[int, msgspec.Meta(ge=1)] | None = None
     relevant_share: float | None = None
     neighbours: NonNegative | None = None
+    record_windows: bool | None = None
+    deleted_retention_days: NonNegative | None = None
+    receipt_retention_days: NonNegative | None = None
 
     def given(self) -> dict[str, Any]:
         """The fields the client set."""
@@ -102,10 +105,13 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
     query_embedding: list[float] | None = None
     relevant_share: Share | None = None
     neighbours: Neighbours | None = None
+    # Record the window as a receipt (null: as the policy's record_windows says).
+    record: bool | None = None
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for Engine.window."""
         return {
+            "record": self.record,
             "budget": self.budget,
             "reserve": self.reserve,
             "query": self.query,
