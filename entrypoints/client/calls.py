@@ -24,6 +24,7 @@ from domain.model import (
     Policy,
     SearchHit,
 )
+from domain.receipts import Receipt, RecordedWindow
 from domain.window import Window
 from entrypoints.client import wire
 
@@ -139,6 +140,14 @@ def delete_context(context_id: str) -> Call[None]:
     return Call(method="DELETE", path=_ctx(context_id), decode=lambda _b, _t: None)
 
 
+def restore_context(context_id: str) -> Call[Context]:
+    """POST /api/v1/contexts/{id}/restore (restoring a live context changes nothing)."""
+    return Call(
+        method="POST", path=f"{_ctx(context_id)}/restore", decode=_context, retry=True,
+        needs_tenant=True,
+    )
+
+
 def append(
     context_id: str,
     messages: Sequence[Message],
@@ -219,17 +228,39 @@ def window(
     query_embedding: Sequence[float] | None = None,
     relevant_share: float | None = None,
     neighbours: int | None = None,
+    record: bool | None = None,
 ) -> Call[Window]:
-    """POST /api/v1/contexts/{id}/window (a body holds any query, however long)."""
+    """POST /api/v1/contexts/{id}/window (a body holds any query, however long); a
+    recorded window is not retried (a retry could record it twice)."""
     body = _params(
         budget=budget, reserve=reserve, query=query, relevant_share=relevant_share,
-        neighbours=neighbours,
+        neighbours=neighbours, record=record,
     )
     if query_embedding is not None:
         body["query_embedding"] = list(query_embedding)
     return Call(
         method="POST", path=f"{_ctx(context_id)}/window", json=body,
-        decode=lambda b, _t: wire.window_from(b), retry=True,
+        decode=lambda b, _t: wire.window_from(b), retry=record is not True,
+    )
+
+
+def receipt(context_id: str, receipt_id: str) -> Call[RecordedWindow]:
+    """GET /api/v1/contexts/{id}/receipts/{receipt_id}."""
+    return Call(
+        method="GET", path=f"{_ctx(context_id)}/receipts/{quote(receipt_id, safe='')}",
+        decode=wire.recorded_window_from, retry=True, needs_tenant=True,
+    )
+
+
+def receipts(
+    context_id: str, *, limit: int = 50, cursor: str | None = None
+) -> Call[Page[Receipt]]:
+    """GET /api/v1/contexts/{id}/receipts."""
+    return Call(
+        method="GET", path=f"{_ctx(context_id)}/receipts",
+        params=_params(limit=limit, cursor=cursor),
+        decode=lambda b, t: wire.page_from(b, lambda r: wire.receipt_from(r, t)),
+        retry=True, needs_tenant=True,
     )
 
 

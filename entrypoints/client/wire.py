@@ -30,6 +30,7 @@ from domain.model import (
     ToolCall,
     VersionRange,
 )
+from domain.receipts import Receipt, RecordedWindow, SentEntry, WindowAsked
 from domain.window import Reason, Window, WindowEntry
 
 JSON = dict[str, Any]
@@ -196,7 +197,44 @@ def window_from(d: Mapping[str, Any]) -> Window:
         omitted=tuple(VersionRange(first=r["first"], last=r["last"]) for r in d["omitted"]),
         summary_covers=_range(d.get("summary_covers")),
         approximate=d.get("approximate", False),
+        receipt_id=d.get("receipt_id"),
     )
+
+
+def receipt_from(d: Mapping[str, Any], tenant_id: str) -> Receipt:
+    """A receipt; the tenant is the key's, as for contexts."""
+    return Receipt(
+        id=d["id"],
+        tenant_id=tenant_id,
+        context_id=d["context_id"],
+        created_at=_time(d["created_at"]),
+        head_version=d["head_version"],
+        asked=WindowAsked(
+            budget=d["budget"],
+            reserve=d["reserve"],
+            query_hash=d.get("query_hash"),
+            query_embedding_hash=d.get("query_embedding_hash"),
+            relevant_share=d.get("relevant_share"),
+            neighbours=d.get("neighbours"),
+            policy=policy_from(d["policy"]),
+        ),
+        entries=tuple(
+            SentEntry(version=e["version"], reason=e["reason"], score=e.get("score"),
+                      tokens=e["tokens"])
+            for e in d["entries"]
+        ),
+        tokens=d["tokens"],
+        omitted_count=d["omitted_count"],
+        omitted=tuple(VersionRange(first=r["first"], last=r["last"]) for r in d["omitted"]),
+        summary_covers=_range(d.get("summary_covers")),
+        approximate=d["approximate"],
+    )
+
+
+def recorded_window_from(d: Mapping[str, Any], tenant_id: str) -> RecordedWindow:
+    """A receipt and the window it recorded."""
+    return RecordedWindow(receipt=receipt_from(d["receipt"], tenant_id),
+                          window=window_from(d["window"]))
 
 
 def compaction_from(d: Mapping[str, Any], summary: Entry) -> CompactionResult:

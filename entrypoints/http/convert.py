@@ -206,6 +206,10 @@ def receipt_out(r: Receipt) -> ReceiptOut:
             SentEntryOut(version=e.version, reason=e.reason, score=e.score, tokens=e.tokens)
             for e in r.entries
         ],
+        omitted_count=r.omitted_count,
+        omitted=[RangeOut(first=o.first, last=o.last) for o in r.omitted],
+        summary_covers=range_out(r.summary_covers),
+        approximate=r.approximate,
     )
 
 

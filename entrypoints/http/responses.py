@@ -172,6 +172,10 @@ class ReceiptOut(msgspec.Struct, kw_only=True):
     policy: PolicyOut
     tokens: int
     entries: list[SentEntryOut]
+    omitted_count: int
+    omitted: list[RangeOut]
+    summary_covers: RangeOut | None
+    approximate: bool
 
 
 class ReceiptPage(msgspec.Struct, kw_only=True):
