@@ -25,6 +25,16 @@ class ContextNotFound(KataError):
         self.context_id = context_id
 
 
+class ReceiptNotFound(KataError):
+    """No such receipt of this context for this tenant (or it has expired)."""
+
+    title = "Receipt not found"
+
+    def __init__(self, receipt_id: str) -> None:
+        super().__init__(f"receipt {receipt_id!r} not found")
+        self.receipt_id = receipt_id
+
+
 class EmptyBatch(InvalidInput):
     """An append carried no entries."""
 

@@ -229,6 +229,7 @@ def entry_from_draft(draft: EntryDraft, *, version: int, created_at: datetime) -
 
 
 MAX_NEIGHBOURS = 4
+MAX_RETENTION_DAYS = 36_500
 
 
 def check_relevance_knobs(relevant_share: float | None, neighbours: int | None) -> None:
@@ -252,6 +253,9 @@ def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
     if inst.summary_tokens is not None and not 1 <= inst.summary_tokens < inst.budget:
         raise InvalidInput("summary_tokens must be at least 1 and below the budget")
     check_relevance_knobs(inst.relevant_share, inst.neighbours)
+    for days in (inst.deleted_retention_days, inst.receipt_retention_days):
+        if days is not None and not 0 <= days <= MAX_RETENTION_DAYS:
+            raise InvalidInput(f"retention days must be within 0..{MAX_RETENTION_DAYS}")
     if not inst.encoding:
         raise InvalidInput("encoding must be named")
     storable_text(inst.encoding, what="policy.encoding")
@@ -322,6 +326,11 @@ class Policy:
             k: list(v) if isinstance(v, tuple) else v
             for k, v in attrs.asdict(self, recurse=False).items()
         }
+    # Receipts (domain.receipts): record every window of the context, unless a request
+    # says otherwise. Retention (domain.retention): None follows the deployment's days.
+    record_windows: bool = False
+    deleted_retention_days: int | None = None
+    receipt_retention_days: int | None = None
 
     @property
     def summary_limit(self) -> int:
@@ -442,3 +451,4 @@ class PurgeResult:
     entries_removed: int
     embeddings_removed: int
     entries_kept_for_forks: int
+    receipts_removed: int = 0

@@ -11,11 +11,16 @@ from domain.model import Context
 
 
 def context_cursor(context: Context) -> str:
-    """The cursor meaning "after this context" in (created_at, id) order.
+    """The cursor meaning "after this context" in (created_at, id) order."""
+    return time_cursor(context.created_at, context.id)
+
+
+def time_cursor(created_at: datetime, id: str) -> str:
+    """The cursor meaning "after this item" in (created_at, id) order (contexts, receipts).
 
     Base64url, so it travels in a query string as it is (an ISO time's `+` would not).
     """
-    raw = f"{context.created_at.isoformat()}|{context.id}".encode()
+    raw = f"{created_at.isoformat()}|{id}".encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 

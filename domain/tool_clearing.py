@@ -65,12 +65,14 @@ def tool_name(result: Entry, pool: EntryPool) -> str | None:
 
 def stub_of(result: Entry, clearing: ToolClearing) -> Entry:
     """The stub that stands for `result` in a window."""
+    source = TokenSource.COUNTED if clearing.stub_exact else TokenSource.ESTIMATED
+    return stubbed(result, tokens=clearing.stub_tokens(result), source=source)
+
+
+def stubbed(result: Entry, *, tokens: int, source: TokenSource) -> Entry:
+    """`result` as its stub of `tokens` tokens (counted or estimated, as `source` says)."""
     return attrs.evolve(
-        result,
-        content=CLEARED_TEXT,
-        token_count=clearing.stub_tokens(result),
-        token_source=TokenSource.COUNTED if clearing.stub_exact else TokenSource.ESTIMATED,
-        embedding=None,
+        result, content=CLEARED_TEXT, token_count=tokens, token_source=source, embedding=None
     )
 
 

@@ -82,6 +82,8 @@ class Window:
     # Cache-stable windows: the tokens of the longest prefix this window shares with the
     # window the same parameters give at the previous head (domain.window_rules).
     shared_prefix_tokens: int | None = None
+    # The receipt that recorded this window (domain.receipts), when it was recorded.
+    receipt_id: str | None = None
 
     @property
     def available(self) -> int:

@@ -1,4 +1,5 @@
-"""The CLI's administration commands: API keys and context policies, on the served database."""
+"""The CLI's administration commands: API keys, context policies and retention, on the
+served database."""
 
 from __future__ import annotations
 
@@ -68,6 +69,21 @@ def contexts_command(args: argparse.Namespace, *, opened: Opened) -> int:
     print(f"policy of context {context.id} (tenant {context.tenant_id}):")
     for name, value in attrs.asdict(context.policy).items():
         print(f"  {name}={_shown(value)}")
+    return 0
+
+
+def retention_command(args: argparse.Namespace, *, opened: Opened) -> int:
+    """`kata-context retention run`: one run of every retention step, with its counts."""
+    from entrypoints.compose import build_engine
+
+    if args.retention_command != "run":
+        print("usage: kata-context retention run", file=sys.stderr)
+        return 2
+    with opened(args) as adapters:
+        report = build_engine(adapters.store, Settings.from_env()).retention_run()
+    print(f"retention run at {report.now.isoformat()}:")
+    for kind, count in report.deleted.items():
+        print(f"  {kind}: {count} deleted")
     return 0
 
 

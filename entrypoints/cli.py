@@ -1,4 +1,5 @@
-"""`kata-context`: serve the API locally, run migrations, manage API keys, change policies."""
+"""`kata-context`: serve the API locally, run migrations, manage API keys, change policies,
+run retention."""
 
 from __future__ import annotations
 
@@ -92,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FIELD=VALUE",
         help="a policy field to change (repeatable); the others stay as they are",
     )
+    retention = sub.add_parser(
+        "retention", parents=common, help="delete what has outlived its retention"
+    ).add_subparsers(dest="retention_command")
+    retention.add_parser(
+        "run",
+        parents=common,
+        help="run retention once (for deployments without a scheduler) and print the counts",
+    )
     return p
 
 
@@ -104,10 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if command in ("migrate", "status", "verify"):
             return _migrations(command, args)
-        if command in ("keys", "contexts"):
+        if command in ("keys", "contexts", "retention"):
             from entrypoints import admin
 
-            run = admin.keys_command if command == "keys" else admin.contexts_command
+            run = {
+                "keys": admin.keys_command,
+                "contexts": admin.contexts_command,
+                "retention": admin.retention_command,
+            }[command]
             return run(args, opened=_opened)
     except Exception as err:  # a CLI answers with a line, not a traceback
         if os.environ.get("KATA_DEBUG"):

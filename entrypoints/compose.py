@@ -122,6 +122,7 @@ def build_engine(
         ids=UuidIds(),
         embedder=embedder,
         dimension=settings.dimension,
+        retention_days=settings.retention,
     )
 
 

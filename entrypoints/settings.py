@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import attrs
 
 from domain.quota import Quota
+from domain.retention import DEFAULT_DAYS, RetentionDays
 
 MIB = 1024 * 1024
 
@@ -93,6 +94,19 @@ class Settings:
     quota_entries: int = 0
     quota_bytes: int = 0
     title: str = "Kata Context"
+    # Days a soft-deleted context stays restorable, and days a receipt is kept, unless a
+    # context's policy says otherwise (domain.retention).
+    retention_days: int = DEFAULT_DAYS
+    receipt_retention_days: int = DEFAULT_DAYS
+    # What a scheduler presents to GET /api/admin/retention (Vercel sends CRON_SECRET).
+    cron_secret: str | None = None
+
+    @property
+    def retention(self) -> RetentionDays:
+        """The deployment's retention defaults."""
+        return RetentionDays(
+            deleted_contexts=self.retention_days, receipts=self.receipt_retention_days
+        )
 
     @property
     def quota(self) -> Quota:
@@ -126,4 +140,7 @@ class Settings:
             app_password=env.get("KATA_APP_PASSWORD") or None,
             quota_entries=_int(env, "KATA_QUOTA_ENTRIES", 0),
             quota_bytes=_int(env, "KATA_QUOTA_BYTES", 0),
+            retention_days=_int(env, "KATA_RETENTION_DAYS", DEFAULT_DAYS),
+            receipt_retention_days=_int(env, "KATA_RECEIPT_RETENTION_DAYS", DEFAULT_DAYS),
+            cron_secret=env.get("CRON_SECRET") or None,
         )

@@ -41,3 +41,26 @@ AS $$
     WHERE v.tenant_id = NULLIF(current_setting('kata.tenant_id', true), '')
       AND v.kind = 'message' AND NOT v.is_pin AND v.search @@ query
 $$;
+
+-- Retention (domain.retention.restorable, restated): the soft-deleted contexts, not yet
+-- purged, whose retention has passed: their policy's days, else the deployment's; days
+-- are 24 hours. Read across tenants, so as this function's owner, who must bypass
+-- row-level security (as expire_receipts, 009); each is then purged in its own tenant's
+-- transaction.
+CREATE FUNCTION expired_contexts(at timestamptz, days integer)
+RETURNS TABLE (tenant_id text, id text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles
+                   WHERE rolname = current_user AND (rolsuper OR rolbypassrls)) THEN
+        RAISE EXCEPTION 'expired_contexts must be owned by a role that bypasses row-level security';
+    END IF;
+    RETURN QUERY
+    SELECT c.tenant_id, c.id FROM contexts c
+    WHERE c.deleted_at IS NOT NULL AND c.purged_at IS NULL
+      AND at > c.deleted_at + interval '24 hours' * COALESCE(
+          (c.policy->>'deleted_retention_days')::integer, days)
+    ORDER BY c.tenant_id, c.id;
+END
+$$;

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.model import Context, ContextChanges, Page
+from domain.retention import RetentionDays
 
 
 class Contexts(Protocol):
@@ -37,4 +38,12 @@ class Contexts(Protocol):
 
     def delete_context(self, tenant_id: str, context_id: str, *, now: datetime) -> None:
         """Soft delete: the context then answers as missing. Raises ContextNotFound."""
+        ...
+
+    def restore_context(
+        self, tenant_id: str, context_id: str, *, now: datetime, retention: RetentionDays
+    ) -> Context:
+        """Undo a soft delete within the context's retention (domain.retention.restorable);
+        a live context is returned as it is. Raises ContextNotFound when there is no such
+        context, or its retention has passed."""
         ...

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.model import PurgeResult
+from domain.retention import RetentionDays
 
 
 class Purging(Protocol):
@@ -16,5 +17,13 @@ class Purging(Protocol):
         idempotency keys, except the entries other contexts' bases still share (soft-
         deleted forks count: they may be restored); those go when the last context
         sharing them is purged. Cannot be undone. Raises ContextNotFound (also for a
-        context already purged)."""
+        context already purged). Its receipts go too."""
+        ...
+
+    def expired_contexts(
+        self, *, now: datetime, retention: RetentionDays
+    ) -> tuple[tuple[str, str], ...]:
+        """(tenant, id) of every soft-deleted context not yet purged whose retention
+        (domain.retention: its policy's days, else `retention`'s) has passed, across
+        tenants: what a retention run purges."""
         ...

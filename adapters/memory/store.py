@@ -9,6 +9,8 @@ from datetime import datetime
 import attrs
 
 from adapters.memory.log import ContextLog
+from adapters.memory.receipts import MemoryReceipts
+from adapters.memory.retention import MemoryRetention
 from adapters.memory.vectors import unit
 from domain import compaction, lineage, quota, versioning
 from domain.compaction import CompactionView
@@ -31,10 +33,11 @@ from domain.window import WindowCandidates
 from ports.version_log import BasisChanged, DraftBasis
 
 
-class MemoryStore:
+class MemoryStore(MemoryReceipts, MemoryRetention):
     """Every storage port in process memory; one lock serialises every call (as the GIL would)."""
 
     def __init__(self, *, quota: Quota = NO_QUOTA) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self._quota = quota
         # What each tenant stores, as quotas count it (counted while a quota is on).
@@ -296,6 +299,7 @@ class MemoryStore:
             if log is None or log.context.tenant_id != tenant_id or context_id in self._purged:
                 raise ContextNotFound(context_id)
             removed, embedded = self._release(log, now=now)
+            receipts = len(self._receipts.pop(context_id, {}))
             kept = len(log.entries) if context_id in self._logs else 0
             for ancestor in log.base_logs:
                 if ancestor.context.id in self._purged:
@@ -306,6 +310,7 @@ class MemoryStore:
                 entries_removed=removed,
                 embeddings_removed=embedded,
                 entries_kept_for_forks=kept,
+                receipts_removed=receipts,
             )
 
     def _release(self, log: ContextLog, *, now: datetime) -> tuple[int, int]:

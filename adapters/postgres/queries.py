@@ -447,6 +447,10 @@ WITH gone AS (
 SELECT count(*) AS entries, count(*) FILTER (WHERE embedded) AS embeddings FROM gone
 """
 
+PURGE_RECEIPTS = """
+DELETE FROM receipts WHERE tenant_id = %(tenant)s AND context_id = %(id)s
+"""
+
 PURGE_KEYS = """
 DELETE FROM idempotency_keys WHERE tenant_id = %(tenant)s AND context_id = %(id)s
 """

@@ -20,6 +20,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from adapters.postgres import appends, nearest, outage, queries, tenancy
 from adapters.postgres import lexical as bm25
+from adapters.postgres.receipts import PostgresReceipts
+from adapters.postgres.retention import PostgresRetention
 from adapters.postgres.rows import (
     context_from_row,
     entry_from_row,
@@ -71,7 +73,7 @@ _HIT_CONTEXT = queries.HIT_AT["context_id"]
 _HIT_DISTANCE = queries.HIT_AT["distance"]
 
 
-class PostgresStore:
+class PostgresStore(PostgresReceipts, PostgresRetention):
     """The storage port over PostgreSQL; every query names its tenant."""
 
     def __init__(
@@ -412,6 +414,7 @@ class PostgresStore:
             if row is None:
                 raise ContextNotFound(context_id)
             removed, embedded, kept = _release(cur, key)
+            receipts = cur.execute(queries.PURGE_RECEIPTS, key).rowcount
             for ancestor in row["lineage_ids"]:
                 other = {**key, "id": ancestor}
                 if cur.execute(queries.LOCK_PURGED, other).fetchone() is not None:
@@ -422,6 +425,7 @@ class PostgresStore:
             entries_removed=removed,
             embeddings_removed=embedded,
             entries_kept_for_forks=kept,
+            receipts_removed=max(receipts, 0),
         )
 
     def list_forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:

@@ -21,6 +21,7 @@ from domain.model import (
     PurgeResult,
     SearchHit,
 )
+from domain.receipts import Receipt, RecordedWindow
 from domain.window import Window
 from entrypoints.client import calls, wire
 from entrypoints.client import transport as _t
@@ -152,6 +153,10 @@ class AsyncKataClient:
         """Hard delete for good (entries forks still share stay for them)."""
         return await self._run(calls.purge(context_id))
 
+    async def restore_context(self, context_id: str) -> Context:
+        """Undo a soft delete within the context's retention."""
+        return await self._run(calls.restore_context(context_id))
+
     # -- the version log ------------------------------------------------------------------
 
     async def append(
@@ -209,15 +214,27 @@ class AsyncKataClient:
         relevant_share: float | None = None,
         neighbours: int | None = None,
         at: int | None = None,
+        record: bool | None = None,
     ) -> Window:
-        """The best window for the budget (the policy's when not given)."""
+        """The best window for the budget (the policy's when not given); recorded as a
+        receipt (its id in `receipt_id`) when `record`, or the policy, says so."""
         return await self._run(
             calls.window(
                 context_id, budget=budget, reserve=reserve, query=query,
                 query_embedding=query_embedding, relevant_share=relevant_share,
-                neighbours=neighbours, at=at,
+                neighbours=neighbours, at=at, record=record,
             )
         )
+
+    async def receipt(self, context_id: str, receipt_id: str) -> RecordedWindow:
+        """A recorded window: its receipt, and exactly the entries that were sent."""
+        return await self._run(calls.receipt(context_id, receipt_id))
+
+    async def receipts(
+        self, context_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Receipt]:
+        """A context's receipts, oldest first, a page at a time."""
+        return await self._run(calls.receipts(context_id, limit=limit, cursor=cursor))
 
     # -- forks, compaction, search ---------------------------------------------------------
 

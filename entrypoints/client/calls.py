@@ -25,6 +25,7 @@ from domain.model import (
     PurgeResult,
     SearchHit,
 )
+from domain.receipts import Receipt, RecordedWindow
 from domain.window import Window
 from entrypoints.client import wire
 
@@ -150,7 +151,16 @@ def purge(context_id: str) -> Call[PurgeResult]:
             entries_removed=b["entries_removed"],
             embeddings_removed=b["embeddings_removed"],
             entries_kept_for_forks=b["entries_kept_for_forks"],
+            receipts_removed=b["receipts_removed"],
         ),
+    )
+
+
+def restore_context(context_id: str) -> Call[Context]:
+    """POST /api/v1/contexts/{id}/restore (restoring a live context changes nothing)."""
+    return Call(
+        method="POST", path=f"{_ctx(context_id)}/restore", decode=_context, retry=True,
+        needs_tenant=True,
     )
 
 
@@ -235,17 +245,39 @@ def window(
     relevant_share: float | None = None,
     neighbours: int | None = None,
     at: int | None = None,
+    record: bool | None = None,
 ) -> Call[Window]:
-    """POST /api/v1/contexts/{id}/window (a body holds any query, however long)."""
+    """POST /api/v1/contexts/{id}/window (a body holds any query, however long); a
+    recorded window is not retried (a retry could record it twice)."""
     body = _params(
         budget=budget, reserve=reserve, query=query, relevant_share=relevant_share,
-        neighbours=neighbours, at=at,
+        neighbours=neighbours, at=at, record=record,
     )
     if query_embedding is not None:
         body["query_embedding"] = list(query_embedding)
     return Call(
         method="POST", path=f"{_ctx(context_id)}/window", json=body,
-        decode=lambda b, _t: wire.window_from(b), retry=True,
+        decode=lambda b, _t: wire.window_from(b), retry=record is not True,
+    )
+
+
+def receipt(context_id: str, receipt_id: str) -> Call[RecordedWindow]:
+    """GET /api/v1/contexts/{id}/receipts/{receipt_id}."""
+    return Call(
+        method="GET", path=f"{_ctx(context_id)}/receipts/{quote(receipt_id, safe='')}",
+        decode=wire.recorded_window_from, retry=True, needs_tenant=True,
+    )
+
+
+def receipts(
+    context_id: str, *, limit: int = 50, cursor: str | None = None
+) -> Call[Page[Receipt]]:
+    """GET /api/v1/contexts/{id}/receipts."""
+    return Call(
+        method="GET", path=f"{_ctx(context_id)}/receipts",
+        params=_params(limit=limit, cursor=cursor),
+        decode=lambda b, t: wire.page_from(b, lambda r: wire.receipt_from(r, t)),
+        retry=True, needs_tenant=True,
     )
 
 

@@ -69,6 +69,7 @@ _BY_SLUG: dict[str, Callable[[Mapping[str, Any], str | None], errors.KataError]]
     "validation-error": _invalid,
     "empty-batch": lambda _p, _k: errors.EmptyBatch(),
     "context-not-found": _not_found,
+    "receipt-not-found": lambda p, _k: errors.ReceiptNotFound(str(p.get("receipt_id", ""))),
     "version-conflict": _conflict,
     "version-out-of-range": _out_of_range,
     "budget-too-small": _budget,

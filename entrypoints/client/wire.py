@@ -30,6 +30,7 @@ from domain.model import (
     ToolCall,
     VersionRange,
 )
+from domain.receipts import Receipt, RecordedWindow, SentEntry, WindowAsked
 from domain.window import Reason, Window, WindowEntry
 
 JSON = dict[str, Any]
@@ -201,7 +202,46 @@ def window_from(d: Mapping[str, Any]) -> Window:
         approximate=d.get("approximate", False),
         tokens_saved=d.get("tokens_saved", 0),
         shared_prefix_tokens=d.get("shared_prefix_tokens"),
+        receipt_id=d.get("receipt_id"),
     )
+
+
+def receipt_from(d: Mapping[str, Any], tenant_id: str) -> Receipt:
+    """A receipt; the tenant is the key's, as for contexts."""
+    return Receipt(
+        id=d["id"],
+        tenant_id=tenant_id,
+        context_id=d["context_id"],
+        created_at=_time(d["created_at"]),
+        head_version=d["head_version"],
+        asked=WindowAsked(
+            budget=d["budget"],
+            reserve=d["reserve"],
+            query_hash=d.get("query_hash"),
+            query_embedding_hash=d.get("query_embedding_hash"),
+            relevant_share=d.get("relevant_share"),
+            neighbours=d.get("neighbours"),
+            policy=policy_from(d["policy"]),
+        ),
+        entries=tuple(
+            SentEntry(version=e["version"], reason=e["reason"], score=e.get("score"),
+                      tokens=e["tokens"], stub_source=e.get("stub_source"))
+            for e in d["entries"]
+        ),
+        tokens=d["tokens"],
+        omitted_count=d["omitted_count"],
+        omitted=tuple(VersionRange(first=r["first"], last=r["last"]) for r in d["omitted"]),
+        summary_covers=_range(d.get("summary_covers")),
+        approximate=d["approximate"],
+        tokens_saved=d.get("tokens_saved", 0),
+        shared_prefix_tokens=d.get("shared_prefix_tokens"),
+    )
+
+
+def recorded_window_from(d: Mapping[str, Any], tenant_id: str) -> RecordedWindow:
+    """A receipt and the window it recorded."""
+    return RecordedWindow(receipt=receipt_from(d["receipt"], tenant_id),
+                          window=window_from(d["window"]))
 
 
 def compaction_from(d: Mapping[str, Any], summary: Entry) -> CompactionResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -19,8 +20,20 @@ from domain.model import (
     PurgeResult,
     SearchHit,
 )
+from domain.receipts import Receipt, RecordedWindow
+from domain.retention import RetentionDays
 from domain.window import Window
-from entrypoints.engine import append, compaction, contexts, forks, history, search, window
+from entrypoints.engine import (
+    append,
+    compaction,
+    contexts,
+    forks,
+    history,
+    receipts,
+    retention,
+    search,
+    window,
+)
 from entrypoints.engine.drafting import Drafter
 from entrypoints.engine.limits import MAX_BATCH
 from entrypoints.engine.policy_guess import PolicyGuess
@@ -45,13 +58,19 @@ class Engine:
     # Writes the summaries of automatic compaction inside an append (None: `summarizer`),
     # so that an append can wait on a model for less than a compaction asked for.
     auto_summarizer: Summarizer | None = None
+    # How long deleted contexts stay restorable and receipts are kept (a context's policy
+    # may say otherwise).
+    retention_days: RetentionDays = attrs.field(factory=RetentionDays)
     _drafter: Drafter = attrs.field(init=False, repr=False, eq=False)
     _guess: PolicyGuess = attrs.field(factory=PolicyGuess, init=False, repr=False, eq=False)
+
+    _recorder: receipts.Recorder = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         self._drafter = Drafter(
             tokens=self.tokens, embedder=self.embedder, dimension=self.dimension
         )
+        self._recorder = receipts.Recorder(receipts=self.store, clock=self.clock, ids=self.ids)
 
     # -- contexts ---------------------------------------------------------------
 
@@ -99,6 +118,14 @@ class Engine:
         """Hard delete, live or soft-deleted: the context, its entries and embeddings go
         for good, except entries its forks still share (ports.purge)."""
         return self.store.purge_context(tenant_id, context_id, now=self.clock.now())
+    def restore_context(self, tenant_id: str, context_id: str) -> Context:
+        """Undo a soft delete within the context's retention; after it, ContextNotFound."""
+        restored = retention.restore_context(
+            tenant_id, context_id, contexts=self.store, now=self.clock.now(),
+            retention=self.retention_days,
+        )
+        self._guess.saw(restored)
+        return restored
 
     # -- the version log ----------------------------------------------------------
 
@@ -194,16 +221,40 @@ class Engine:
         relevant_share: float | None = None,
         neighbours: int | None = None,
         at: int | None = None,
+        record: bool | None = None,
     ) -> Window:
         """The best window for the budget (the policy's when not given), query-aware
         when a query (text, vector or both) is given; `relevant_share` and `neighbours`
         override the policy's for this call. With `at`, the window as of that version
-        (VersionOutOfRange outside 0..head)."""
+        (VersionOutOfRange outside 0..head). Recorded as a receipt (its id in
+        `receipt_id`) when `record` is true, or when it is None and the policy's
+        `record_windows` is."""
         return window.window(
             tenant_id, context_id, source=self.store, ranking=self.store, log=self.store,
             contexts=self.store, guess=self._guess, drafter=self._drafter,
             budget=budget, reserve=reserve, query=query, query_embedding=query_embedding,
             relevant_share=relevant_share, neighbours=neighbours, at=at,
+            recorder=self._recorder, record=record,
+        )
+
+    def receipt(self, tenant_id: str, context_id: str, receipt_id: str) -> RecordedWindow:
+        """A recorded window: its receipt, and exactly the entries that were sent."""
+        return receipts.receipt(
+            tenant_id, context_id, receipt_id, receipts=self.store, log=self.store
+        )
+
+    def receipts(
+        self, tenant_id: str, context_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Receipt]:
+        """A context's receipts, oldest first, a page at a time."""
+        return receipts.list_receipts(
+            tenant_id, context_id, receipts=self.store, limit=limit, cursor=cursor
+        )
+
+    def retention_run(self, now: datetime | None = None) -> retention.RetentionReport:
+        """Delete, across tenants, what has outlived its retention (receipts), once."""
+        return retention.retention_run(
+            store=self.store, now=now or self.clock.now(), retention=self.retention_days
         )
 
     def fork(

@@ -14,6 +14,7 @@ from ports.forks import Forks
 from ports.purge import Purging
 from ports.ranking import Ranking
 from ports.readiness import Readiness
+from ports.receipts import Receipts
 from ports.search import Search
 from ports.version_log import VersionLog
 from ports.window_source import WindowSource
@@ -21,6 +22,6 @@ from ports.window_source import WindowSource
 
 class Store(
     Contexts, VersionLog, WindowSource, Ranking, CompactionLog, Forks, Purging, Search, Readiness,
-    Protocol,
+    Receipts, Protocol,
 ):
     """A store adapter: every storage port at once (MemoryStore, PostgresStore)."""

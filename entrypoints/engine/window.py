@@ -12,6 +12,7 @@ from domain.window_rules import WindowRules, choose_window, rules_of, tail_reach
 from entrypoints.engine.drafting import Drafter
 from entrypoints.engine.limits import query_text
 from entrypoints.engine.policy_guess import PolicyGuess, candidates_on_policy
+from entrypoints.engine.receipts import Recorder, recorded
 from entrypoints.engine.relevance import with_relevance
 from ports.contexts import Contexts
 from ports.ranking import Ranking
@@ -36,8 +37,11 @@ def window(
     relevant_share: float | None = None,
     neighbours: int | None = None,
     at: int | None = None,
+    recorder: Recorder | None = None,
+    record: bool | None = None,
 ) -> Window:
-    """The best window for the budget (the policy's where not given).
+    """The best window for the budget (the policy's where not given), recorded as a
+    receipt when `record` (else the policy's record_windows) says so.
 
     With a query (text, vector or both), older entries relevant to it share the budget
     with the most recent ones (up to `relevant_share` of it, each with `neighbours`
@@ -58,7 +62,8 @@ def window(
     embedding = drafter.query_embedding(query, query_embedding)
     rules = _rules(policy, drafter)
     if query is None and embedding is None:
-        return choose_window(candidates, budget=budget, reserve=reserve, rules=rules)
+        chosen = choose_window(candidates, budget=budget, reserve=reserve, rules=rules)
+        return recorded(recorder, record, tenant_id, context_id, chosen, policy=policy)
     check_budget(budget, reserve)
     share = policy.relevant_share if relevant_share is None else relevant_share
     near = policy.neighbours if neighbours is None else neighbours
@@ -74,8 +79,12 @@ def window(
         depth=relevant_depth(budget - reserve, share),
         at=at,
     )
-    return choose_window(
+    chosen = choose_window(
         candidates, budget=budget, reserve=reserve, rules=rules, share=share, neighbours=near
+    )
+    return recorded(
+        recorder, record, tenant_id, context_id, chosen, policy=policy,
+        query=query, embedding=embedding, relevant_share=share, neighbours=near,
     )
 
 

@@ -23,7 +23,16 @@ from entrypoints.http.docs import OfflineDocsPlugin
 from entrypoints.http.metrics import Metrics, PoolStats
 from entrypoints.http.observe import observer
 from entrypoints.http.problem import EXCEPTION_HANDLERS, Refused
-from entrypoints.http.routes import contexts, forks, messages, public, search, windows
+from entrypoints.http.routes import (
+    admin,
+    contexts,
+    forks,
+    messages,
+    public,
+    receipts,
+    search,
+    windows,
+)
 from entrypoints.settings import Settings
 from ports.keys import ApiKeyStore
 
@@ -192,6 +201,7 @@ def create_app(
             *windows.HANDLERS,
             *forks.HANDLERS,
             *search.HANDLERS,
+            *receipts.HANDLERS,
         ],
         dependencies={"caller": Provide(authenticated)},
         before_request=guard_v1(authenticate, settings),
@@ -200,8 +210,9 @@ def create_app(
     probes = [public.readiness(engine)]
     if metrics is not None:
         probes.append(public.metrics_route(metrics))
+    cron = admin.router(engine=engine, cron_secret=settings.cron_secret)
     app = Litestar(
-        route_handlers=[v1, *public.HANDLERS, *probes],
+        route_handlers=[v1, cron, *public.HANDLERS, *probes],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(settings),
         request_max_body_size=settings.max_body_bytes,

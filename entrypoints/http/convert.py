@@ -23,6 +23,7 @@ from domain.model import (
     check_json_text,
     storable_text,
 )
+from domain.receipts import Receipt, RecordedWindow
 from domain.window import Window
 from entrypoints.engine import CompactionResult
 from entrypoints.http.requests import ContextCreate, ContextPatch, ForkRequest, MessageIn, PolicyIn
@@ -35,6 +36,9 @@ from entrypoints.http.responses import (
     PolicyOut,
     PurgeOut,
     RangeOut,
+    ReceiptOut,
+    RecordedWindowOut,
+    SentEntryOut,
     ToolCallOut,
     WindowEntryOut,
     WindowOut,
@@ -184,7 +188,43 @@ def window_out(w: Window) -> WindowOut:
         approximate=w.approximate,
         tokens_saved=w.tokens_saved,
         shared_prefix_tokens=w.shared_prefix_tokens,
+        receipt_id=w.receipt_id,
     )
+
+
+def receipt_out(r: Receipt) -> ReceiptOut:
+    """A receipt on the wire."""
+    a = r.asked
+    return ReceiptOut(
+        id=r.id,
+        context_id=r.context_id,
+        created_at=r.created_at,
+        head_version=r.head_version,
+        budget=a.budget,
+        reserve=a.reserve,
+        query_hash=a.query_hash,
+        query_embedding_hash=a.query_embedding_hash,
+        relevant_share=a.relevant_share,
+        neighbours=a.neighbours,
+        policy=policy_out(a.policy),
+        tokens=r.tokens,
+        entries=[
+            SentEntryOut(version=e.version, reason=e.reason, score=e.score, tokens=e.tokens,
+                         stub_source=e.stub_source)
+            for e in r.entries
+        ],
+        omitted_count=r.omitted_count,
+        omitted=[RangeOut(first=o.first, last=o.last) for o in r.omitted],
+        summary_covers=range_out(r.summary_covers),
+        approximate=r.approximate,
+        tokens_saved=r.tokens_saved,
+        shared_prefix_tokens=r.shared_prefix_tokens,
+    )
+
+
+def recorded_window_out(r: RecordedWindow) -> RecordedWindowOut:
+    """A receipt and its window on the wire."""
+    return RecordedWindowOut(receipt=receipt_out(r.receipt), window=window_out(r.window))
 
 
 def compact_out(c: CompactionResult) -> CompactOut:
@@ -205,6 +245,7 @@ def purge_out(r: PurgeResult) -> PurgeOut:
         entries_removed=r.entries_removed,
         embeddings_removed=r.embeddings_removed,
         entries_kept_for_forks=r.entries_kept_for_forks,
+        receipts_removed=r.receipts_removed,
     )
 
 
@@ -233,28 +274,11 @@ def part_out(part: ContentPart) -> JSONObj:
 
 def context_out(c: Context) -> ContextOut:
     """A context on the wire."""
-    p = c.policy
     return ContextOut(
         id=c.id,
         name=c.name,
         metadata=dict(c.metadata),
-        policy=PolicyOut(
-            budget=p.budget,
-            reserve=p.reserve,
-            threshold=p.threshold,
-            keep_recent=p.keep_recent,
-            encoding=p.encoding,
-            enabled=p.enabled,
-            summary_tokens=p.summary_limit,
-            relevant_share=p.relevant_share,
-            neighbours=p.neighbours,
-            clear_tool_results=p.clear_tool_results,
-            clear_keep=p.clear_keep,
-            clear_trigger=p.clear_trigger,
-            clear_exclude=list(p.clear_exclude),
-            cache_stable=p.cache_stable,
-            cache_block=p.cache_block,
-        ),
+        policy=policy_out(c.policy),
         parent_id=c.parent_id,
         fork_version=c.fork_version,
         head_version=c.head_version,
@@ -263,6 +287,30 @@ def context_out(c: Context) -> ContextOut:
         compacted_through=c.compacted_through,
         created_at=c.created_at,
         updated_at=c.updated_at,
+    )
+
+
+def policy_out(p: Policy) -> PolicyOut:
+    """A policy on the wire (summary_tokens is the effective cap)."""
+    return PolicyOut(
+        budget=p.budget,
+        reserve=p.reserve,
+        threshold=p.threshold,
+        keep_recent=p.keep_recent,
+        encoding=p.encoding,
+        enabled=p.enabled,
+        summary_tokens=p.summary_limit,
+        relevant_share=p.relevant_share,
+        neighbours=p.neighbours,
+        clear_tool_results=p.clear_tool_results,
+        clear_keep=p.clear_keep,
+        clear_trigger=p.clear_trigger,
+        clear_exclude=list(p.clear_exclude),
+        cache_stable=p.cache_stable,
+        cache_block=p.cache_block,
+        record_windows=p.record_windows,
+        deleted_retention_days=p.deleted_retention_days,
+        receipt_retention_days=p.receipt_retention_days,
     )
 
 

@@ -51,6 +51,12 @@ CONTEXT_NOT_FOUND = _t(
     "Context not found",
     "No such context for this tenant (or it was deleted).",
 )
+RECEIPT_NOT_FOUND = _t(
+    "receipt-not-found",
+    404,
+    "Receipt not found",
+    "No such receipt of this context for this tenant (or it has expired).",
+)
 METHOD_NOT_ALLOWED = _t(
     "method-not-allowed", 405, "Method not allowed", "The route exists, the method does not."
 )
@@ -139,7 +145,7 @@ ALL: tuple[ProblemType, ...] = (
     VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
     BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER, JSON_TOO_DEEP, QUOTA_EXCEEDED,
-    INTERNAL, SERVICE_UNAVAILABLE,
+    INTERNAL, SERVICE_UNAVAILABLE, RECEIPT_NOT_FOUND,
 )  # fmt: skip
 
 # Most specific first: lookup walks the exception's MRO.
@@ -147,6 +153,7 @@ _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.Unauthorized: UNAUTHORIZED,
     errors.StoreUnavailable: SERVICE_UNAVAILABLE,
     errors.ContextNotFound: CONTEXT_NOT_FOUND,
+    errors.ReceiptNotFound: RECEIPT_NOT_FOUND,
     errors.VersionConflict: VERSION_CONFLICT,
     errors.NothingToCompact: NOTHING_TO_COMPACT,
     errors.EmptyBatch: EMPTY_BATCH,
@@ -237,6 +244,8 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
             "used": exc.used,
             "requested": exc.requested,
         }
+    elif isinstance(exc, errors.ReceiptNotFound):
+        extra = {"receipt_id": exc.receipt_id}
     headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
     if kind is SERVICE_UNAVAILABLE:
         headers = {"Retry-After": str(retry_after(request))}

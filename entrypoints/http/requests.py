@@ -39,6 +39,9 @@ class PolicyIn(msgspec.Struct, **_REQUEST):
     clear_exclude: list[Name] | None = None
     cache_stable: bool | None = None
     cache_block: float | None = None
+    record_windows: bool | None = None
+    deleted_retention_days: NonNegative | None = None
+    receipt_retention_days: NonNegative | None = None
 
     def given(self) -> dict[str, Any]:
         """The fields the client set."""
@@ -110,10 +113,13 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
     relevant_share: Share | None = None
     neighbours: Neighbours | None = None
     at: NonNegative | None = None
+    # Record the window as a receipt (null: as the policy's record_windows says).
+    record: bool | None = None
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for Engine.window."""
         return {
+            "record": self.record,
             "budget": self.budget,
             "reserve": self.reserve,
             "query": self.query,

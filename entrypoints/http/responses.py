@@ -31,6 +31,9 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     clear_exclude: list[str]
     cache_stable: bool
     cache_block: float
+    record_windows: bool
+    deleted_retention_days: int | None
+    receipt_retention_days: int | None
 
 
 class ContextOut(msgspec.Struct, kw_only=True):
@@ -150,6 +153,64 @@ class WindowOut(msgspec.Struct, kw_only=True):
     approximate: bool
     tokens_saved: int
     shared_prefix_tokens: int | None
+    receipt_id: str | None = None
+
+
+class SentEntryOut(msgspec.Struct, kw_only=True):
+    """One entry a recorded window held: version, reason and score, tokens sent."""
+
+    version: int
+    reason: str
+    score: float | None
+    tokens: int
+    # A tool result sent as its cleared stub: the stub's token source ("counted" or
+    # "estimated"); null when the entry went whole.
+    stub_source: str | None = None
+
+
+class ReceiptOut(msgspec.Struct, kw_only=True):
+    """A recorded window: what it was asked with and which versions it sent, why."""
+
+    id: str
+    context_id: str
+    created_at: datetime
+    head_version: int
+    budget: int
+    reserve: int
+    query_hash: str | None
+    query_embedding_hash: str | None
+    relevant_share: float | None
+    neighbours: int | None
+    policy: PolicyOut
+    tokens: int
+    entries: list[SentEntryOut]
+    omitted_count: int
+    omitted: list[RangeOut]
+    summary_covers: RangeOut | None
+    approximate: bool
+    tokens_saved: int = 0
+    shared_prefix_tokens: int | None = None
+
+
+class ReceiptPage(msgspec.Struct, kw_only=True):
+    """One page of receipts, oldest first; pass next_cursor as `cursor` for the next."""
+
+    items: list[ReceiptOut]
+    next_cursor: str | None
+
+
+class RecordedWindowOut(msgspec.Struct, kw_only=True):
+    """A receipt and exactly the window it recorded, entries read from the version log."""
+
+    receipt: ReceiptOut
+    window: WindowOut
+
+
+class RetentionOut(msgspec.Struct, kw_only=True):
+    """What one retention run deleted, per kind."""
+
+    now: datetime
+    deleted: dict[str, int]
 
 
 class CompactOut(msgspec.Struct, kw_only=True):
@@ -169,6 +230,7 @@ class PurgeOut(msgspec.Struct, kw_only=True):
     entries_removed: int
     embeddings_removed: int
     entries_kept_for_forks: int
+    receipts_removed: int
 
 
 class SearchHitOut(msgspec.Struct, kw_only=True):

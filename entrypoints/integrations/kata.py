@@ -22,6 +22,7 @@ from domain.model import (
     Page,
     Policy,
 )
+from domain.receipts import Receipt, RecordedWindow
 from domain.window import Window
 from entrypoints.engine import Engine
 
@@ -120,6 +121,10 @@ class InProcessKata:
         """Soft delete."""
         self.engine.delete_context(self.tenant_id, context_id)
 
+    def restore_context(self, context_id: str) -> Context:
+        """Undo a soft delete within the context's retention."""
+        return self.engine.restore_context(self.tenant_id, context_id)
+
     def append(
         self, context_id: str, messages: Sequence[Message], *,
         expected_version: int | None = None, idempotency_key: str | None = None,
@@ -144,13 +149,24 @@ class InProcessKata:
         self, context_id: str, *, budget: int | None = None, reserve: int | None = None,
         query: str | None = None, query_embedding: Sequence[float] | None = None,
         relevant_share: float | None = None, neighbours: int | None = None,
+        record: bool | None = None,
     ) -> Window:
-        """The best window for the budget."""
+        """The best window for the budget (recorded as a receipt when asked)."""
         return self.engine.window(
             self.tenant_id, context_id, budget=budget, reserve=reserve, query=query,
             query_embedding=query_embedding, relevant_share=relevant_share,
-            neighbours=neighbours,
+            neighbours=neighbours, record=record,
         )
+
+    def receipt(self, context_id: str, receipt_id: str) -> RecordedWindow:
+        """A recorded window: its receipt and exactly the entries that were sent."""
+        return self.engine.receipt(self.tenant_id, context_id, receipt_id)
+
+    def receipts(
+        self, context_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Receipt]:
+        """A context's receipts, oldest first."""
+        return self.engine.receipts(self.tenant_id, context_id, limit=limit, cursor=cursor)
 
     def fork(
         self, context_id: str, *, version: int | None = None, name: str | None = None

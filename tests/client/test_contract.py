@@ -16,6 +16,7 @@ from domain.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     NothingToCompact,
+    ReceiptNotFound,
     VersionConflict,
     VersionOutOfRange,
 )
@@ -225,3 +226,25 @@ def test_client_problem_without_a_domain_error(served: Served) -> None:
     with KataClient(served.base_url) as client, pytest.raises(ApiError) as missing:
         client.problem_type("no-such-problem")
     assert missing.value.status == 404
+
+
+def test_receipts_and_restore(kata: Any) -> None:
+    cid = kata.create_context().id
+    kata.append(cid, _turns(12))
+    sent = kata.window(cid, budget=60, record=True)
+    assert sent.receipt_id and kata.window(cid, budget=60).receipt_id is None
+    kata.append(cid, _turns(6))
+    kata.compact(cid, force=True)
+    got = kata.receipt(cid, sent.receipt_id)
+    assert got.window == sent and got.receipt.versions == tuple(
+        w.entry.version for w in sent.entries
+    )
+    assert [r.id for r in kata.receipts(cid).items] == [sent.receipt_id]
+    assert kata.receipts(cid).items[0] == got.receipt
+    with pytest.raises(ReceiptNotFound):
+        kata.receipt(cid, "no-such-receipt")
+    kata.delete_context(cid)
+    with pytest.raises(ContextNotFound):
+        kata.receipt(cid, sent.receipt_id)
+    assert kata.restore_context(cid).head_version == 19  # 18 messages and the summary
+    assert kata.receipt(cid, sent.receipt_id).window == sent

@@ -70,7 +70,7 @@ def test_forks_of_forks_share_history_and_purge_keeps_what_they_share(api: Api) 
     assert r.status_code == 200, r.text
     assert r.json() == {
         "context_id": root, "entries_removed": 1, "embeddings_removed": 0,
-        "entries_kept_for_forks": 4,
+        "entries_kept_for_forks": 4, "receipts_removed": 0,
     }
     assert api.client.get(f"/api/v1/contexts/{root}", headers=api.headers).status_code == 404
     again = api.client.post(f"/api/v1/contexts/{root}/purge", headers=api.headers)

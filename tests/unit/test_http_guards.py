@@ -31,8 +31,11 @@ def _depth(value: Any) -> int:
 
 
 def _lone(value: Any) -> bool:
+    # What a JSON parser reads back: a high half escaped right before a low half is one
+    # astral character there (JSON has no other way to write it), whatever Python held.
+    parsed = json.loads(json.dumps(value))
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return True
     return False

@@ -97,6 +97,21 @@ def delete_context(*, caller: CallerDep, context_id: ContextId) -> None:
 
 
 @post(
+    "/contexts/{context_id:str}/restore",
+    summary="Restore a deleted context",
+    operation_id="restore_context",
+    sync_to_thread=True,
+    tags=TAGS,
+    status_code=200,
+    responses=documented(*ON_CONTEXT),
+)
+def restore_context(*, caller: CallerDep, context_id: ContextId) -> ContextOut:
+    """Undo a soft delete within the context's retention (a live context is returned as
+    it is); past its retention the context is gone: 404, as if it had never been."""
+    return convert.context_out(caller.engine.restore_context(caller.tenant, context_id))
+
+
+@post(
     "/contexts/{context_id:str}/purge",
     summary="Purge a context for good",
     operation_id="purge_context",
@@ -112,5 +127,6 @@ def purge_context(*, caller: CallerDep, context_id: ContextId) -> PurgeOut:
 
 
 HANDLERS = [
-    create_context, list_contexts, read_context, update_context, delete_context, purge_context,
+    create_context, list_contexts, read_context, update_context, delete_context,
+    restore_context, purge_context,
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import get, post
+from litestar import Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.params import JSONBody, QueryParameter
 
 from domain.model import MAX_BUDGET, MAX_NEIGHBOURS
@@ -52,10 +53,28 @@ NeighboursParam = Annotated[
 ]
 
 
-def _window(caller: Caller, context_id: str, request: WindowRequest) -> WindowOut:
+RecordParam = Annotated[
+    bool | None,
+    QueryParameter(
+        description="Record the window as a receipt (default: the policy's record_windows)."
+    ),
+]
+RECEIPT_HEADER = "Kata-Receipt"
+# Documented only: the header is set on recorded windows alone.
+HEADERS = [
+    ResponseHeader(
+        name=RECEIPT_HEADER,
+        description="The id of the receipt that recorded this window (recorded windows only).",
+        documentation_only=True,
+    )
+]
+
+
+def _window(caller: Caller, context_id: str, request: WindowRequest) -> Response[WindowOut]:
     # GET and POST meet here: new window parameters are fields of WindowRequest.
     window = caller.engine.window(caller.tenant, context_id, **request.engine_kwargs())
-    return convert.window_out(window)
+    headers = {RECEIPT_HEADER: window.receipt_id} if window.receipt_id else None
+    return Response(convert.window_out(window), headers=headers)
 
 
 @get(
@@ -65,6 +84,7 @@ def _window(caller: Caller, context_id: str, request: WindowRequest) -> WindowOu
     sync_to_thread=True,
     tags=TAGS,
     responses=documented(*ERRORS),
+    response_headers=HEADERS,
 )
 def read_window(
     *,
@@ -76,7 +96,8 @@ def read_window(
     relevant_share: ShareParam = None,
     neighbours: NeighboursParam = None,
     at: At = None,
-) -> WindowOut:
+    record: RecordParam = None,
+) -> Response[WindowOut]:
     """Pins, then the summary, then the most recent entries that fit budget - reserve;
     with a `query`, older entries relevant to it share the budget."""
     request = WindowRequest(
@@ -86,6 +107,7 @@ def read_window(
         relevant_share=relevant_share,
         neighbours=neighbours,
         at=at,
+        record=record,
     )
     return _window(caller, context_id, request)
 
@@ -98,10 +120,11 @@ def read_window(
     tags=TAGS,
     status_code=200,
     responses=documented(*ERRORS, *WITH_BODY),
+    response_headers=HEADERS,
 )
 def query_window(
     *, caller: CallerDep, context_id: ContextId, data: JSONBody[WindowRequest]
-) -> WindowOut:
+) -> Response[WindowOut]:
     """The same window, with its parameters in a JSON body: a long query, a query vector."""
     return _window(caller, context_id, data)
 
