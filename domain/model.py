@@ -452,3 +452,41 @@ class PurgeResult:
     embeddings_removed: int
     entries_kept_for_forks: int
     receipts_removed: int = 0
+
+
+def erasure_of(
+    result: PurgeResult, *, tenant_id: str, at: datetime, reason: ErasureReason
+) -> Erasure:
+    """The audit record of a purge that answered `result`."""
+    return Erasure(
+        tenant_id=tenant_id,
+        context_id=result.context_id,
+        erased_at=at,
+        reason=reason,
+        entries_removed=result.entries_removed,
+        embeddings_removed=result.embeddings_removed,
+        receipts_removed=result.receipts_removed,
+        entries_kept_for_forks=result.entries_kept_for_forks,
+    )
+
+
+class ErasureReason(enum.StrEnum):
+    """Why a context was purged: asked for, or past its retention."""
+
+    REQUEST = "request"
+    RETENTION = "retention"
+
+
+@attrs.frozen(kw_only=True)
+class Erasure:
+    """The audit record of a purge: which context, when, why and how much went. It keeps
+    no content (no name, metadata or text), so it outlives what it records."""
+
+    tenant_id: str
+    context_id: str
+    erased_at: datetime
+    reason: ErasureReason
+    entries_removed: int
+    embeddings_removed: int
+    receipts_removed: int
+    entries_kept_for_forks: int

@@ -64,3 +64,23 @@ BEGIN
     ORDER BY c.tenant_id, c.id;
 END
 $$;
+
+-- The audit of erasures: one row per purge (asked for, or by retention), written in the
+-- purge's transaction. It keeps no content: ids, time, reason and counts only.
+CREATE TABLE erasures (
+    tenant_id text NOT NULL,
+    context_id text NOT NULL,
+    erased_at timestamptz NOT NULL,
+    reason text NOT NULL CHECK (reason IN ('request', 'retention')),
+    entries_removed integer NOT NULL,
+    embeddings_removed integer NOT NULL,
+    receipts_removed integer NOT NULL,
+    entries_kept_for_forks integer NOT NULL,
+    PRIMARY KEY (tenant_id, erased_at, context_id)
+);
+
+ALTER TABLE erasures ENABLE ROW LEVEL SECURITY;
+ALTER TABLE erasures FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON erasures
+    USING (tenant_id = NULLIF(current_setting('kata.tenant_id', true), ''))
+    WITH CHECK (tenant_id = NULLIF(current_setting('kata.tenant_id', true), ''));

@@ -21,12 +21,15 @@ from domain.model import (
     ContextChanges,
     Entry,
     EntryDraft,
+    Erasure,
+    ErasureReason,
     Page,
     PurgeResult,
     SearchHit,
     entry_from_draft,
+    erasure_of,
 )
-from domain.pagination import context_cursor, parse_context_cursor
+from domain.pagination import context_cursor, parse_context_cursor, time_cursor
 from domain.quota import NO_QUOTA, Quota, Usage
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
@@ -47,6 +50,7 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
         self._children: dict[str, list[str]] = {}
         # Purged contexts kept as tombstones while forks share their early entries.
         self._purged: set[str] = set()
+        self._erasures: dict[str, list[Erasure]] = {}
 
     def ping(self) -> None:
         """Always ready: process memory does not go away."""
@@ -291,7 +295,14 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
             self._children.setdefault(context_id, []).append(new_id)
             return child.context
 
-    def purge_context(self, tenant_id: str, context_id: str, *, now: datetime) -> PurgeResult:
+    def purge_context(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        now: datetime,
+        reason: ErasureReason = ErasureReason.REQUEST,
+    ) -> PurgeResult:
         """Remove the context and every own entry no other context's base shares; a
         purged ancestor that only this one still shared gives up its rows too."""
         with self._lock:
@@ -305,13 +316,34 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
                 if ancestor.context.id in self._purged:
                     more, more_embedded = self._release(ancestor, now=now)
                     removed, embedded = removed + more, embedded + more_embedded
-            return PurgeResult(
+            result = PurgeResult(
                 context_id=context_id,
                 entries_removed=removed,
                 embeddings_removed=embedded,
                 entries_kept_for_forks=kept,
                 receipts_removed=receipts,
             )
+            self._erasures.setdefault(tenant_id, []).append(
+                erasure_of(result, tenant_id=tenant_id, at=now, reason=reason)
+            )
+            return result
+
+    def list_erasures(
+        self, tenant_id: str, *, limit: int, cursor: str | None = None
+    ) -> Page[Erasure]:
+        """The tenant's erasure records by (erased_at, context_id)."""
+        with self._lock:
+            found = sorted(self._erasures.get(tenant_id, ()), key=_erasure_key)
+        if cursor is not None:
+            after = parse_context_cursor(cursor)
+            found = [e for e in found if _erasure_key(e) > after]
+        items = tuple(found[:limit])
+        more = len(found) > limit
+        last = items[-1] if items else None
+        return Page(
+            items=items,
+            next_cursor=time_cursor(last.erased_at, last.context_id) if more and last else None,
+        )
 
     def _release(self, log: ContextLog, *, now: datetime) -> tuple[int, int]:
         """Drop the log's own entries no unpurged base shares; the log itself goes when
@@ -413,6 +445,10 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
             head_version=log.head,
             token_count=tokens,
         )
+
+
+def _erasure_key(e: Erasure) -> tuple[datetime, str]:
+    return (e.erased_at, e.context_id)
 
 
 def _order_key(context: Context) -> tuple[datetime, str]:

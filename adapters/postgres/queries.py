@@ -451,6 +451,23 @@ PURGE_RECEIPTS = """
 DELETE FROM receipts WHERE tenant_id = %(tenant)s AND context_id = %(id)s
 """
 
+RECORD_ERASURE = """
+INSERT INTO erasures (tenant_id, context_id, erased_at, reason, entries_removed,
+                      embeddings_removed, receipts_removed, entries_kept_for_forks)
+VALUES (%(tenant)s, %(id)s, %(now)s, %(reason)s, %(entries_removed)s,
+        %(embeddings_removed)s, %(receipts_removed)s, %(entries_kept_for_forks)s)
+"""
+
+LIST_ERASURES = """
+SELECT tenant_id, context_id, erased_at, reason, entries_removed, embeddings_removed,
+       receipts_removed, entries_kept_for_forks
+FROM erasures
+WHERE tenant_id = %(tenant)s
+  AND (%(after_at)s::timestamptz IS NULL OR (erased_at, context_id) > (%(after_at)s, %(after_id)s))
+ORDER BY erased_at, context_id
+LIMIT %(limit)s
+"""
+
 PURGE_KEYS = """
 DELETE FROM idempotency_keys WHERE tenant_id = %(tenant)s AND context_id = %(id)s
 """

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -43,11 +44,13 @@ from domain.model import (
     ContextChanges,
     Entry,
     EntryDraft,
+    Erasure,
+    ErasureReason,
     Page,
     PurgeResult,
     SearchHit,
 )
-from domain.pagination import context_cursor, parse_context_cursor
+from domain.pagination import context_cursor, parse_context_cursor, time_cursor
 from domain.quota import NO_QUOTA, Quota, Usage
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
@@ -404,7 +407,14 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         versioning.check_version(version, parent.head_version)
         raise InvalidInput(f"context id {new_id!r} already exists")
 
-    def purge_context(self, tenant_id: str, context_id: str, *, now: datetime) -> PurgeResult:
+    def purge_context(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        now: datetime,
+        reason: ErasureReason = ErasureReason.REQUEST,
+    ) -> PurgeResult:
         """Remove the context and every own row no other context's base shares, in one
         transaction; a purged ancestor that only this one still shared gives up its rows
         too."""
@@ -420,12 +430,46 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
                 if cur.execute(queries.LOCK_PURGED, other).fetchone() is not None:
                     more, more_embedded, _ = _release(cur, other)
                     removed, embedded = removed + more, embedded + more_embedded
-        return PurgeResult(
-            context_id=context_id,
-            entries_removed=removed,
-            embeddings_removed=embedded,
-            entries_kept_for_forks=kept,
-            receipts_removed=max(receipts, 0),
+            result = PurgeResult(
+                context_id=context_id,
+                entries_removed=removed,
+                embeddings_removed=embedded,
+                entries_kept_for_forks=kept,
+                receipts_removed=max(receipts, 0),
+            )
+            cur.execute(
+                queries.RECORD_ERASURE,
+                {**key, "reason": str(reason), **attrs.asdict(result, recurse=False)},
+            )
+        return result
+
+    def list_erasures(
+        self, tenant_id: str, *, limit: int, cursor: str | None = None
+    ) -> Page[Erasure]:
+        """The tenant's erasure records by (erased_at, context_id)."""
+        after_at, after_id = parse_context_cursor(cursor) if cursor is not None else (None, None)
+        rows = self._all(
+            queries.LIST_ERASURES,
+            {"tenant": tenant_id, "after_at": after_at, "after_id": after_id, "limit": limit + 1},
+        )
+        items = tuple(
+            Erasure(
+                tenant_id=r["tenant_id"],
+                context_id=r["context_id"],
+                erased_at=r["erased_at"].astimezone(UTC),
+                reason=ErasureReason(r["reason"]),
+                entries_removed=r["entries_removed"],
+                embeddings_removed=r["embeddings_removed"],
+                receipts_removed=r["receipts_removed"],
+                entries_kept_for_forks=r["entries_kept_for_forks"],
+            )
+            for r in rows[:limit]
+        )
+        more = len(rows) > limit and bool(items)
+        last = items[-1] if items else None
+        return Page(
+            items=items,
+            next_cursor=time_cursor(last.erased_at, last.context_id) if more and last else None,
         )
 
     def list_forks(self, tenant_id: str, context_id: str) -> tuple[Context, ...]:

@@ -15,6 +15,7 @@ from domain.model import (
     Context,
     ContextChanges,
     Entry,
+    Erasure,
     Message,
     Page,
     Policy,
@@ -140,6 +141,10 @@ class AsyncKataClient:
     async def list_contexts(self, *, limit: int = 50, cursor: str | None = None) -> Page[Context]:
         """The tenant's contexts, a page at a time."""
         return await self._run(calls.list_contexts(limit=limit, cursor=cursor))
+
+    async def erasures(self, *, limit: int = 50, cursor: str | None = None) -> Page[Erasure]:
+        """The tenant's erasure audit, a page at a time."""
+        return await self._run(calls.erasures(limit=limit, cursor=cursor))
 
     async def update_context(self, context_id: str, changes: ContextChanges) -> Context:
         """Rename, or change metadata or policy fields."""

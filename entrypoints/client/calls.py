@@ -19,6 +19,7 @@ from domain.model import (
     Context,
     ContextChanges,
     Entry,
+    Erasure,
     Message,
     Page,
     Policy,
@@ -123,6 +124,18 @@ def list_contexts(*, limit: int = 50, cursor: str | None = None) -> Call[Page[Co
         path=f"{V1}/contexts",
         params=_params(limit=limit, cursor=cursor),
         decode=lambda b, t: wire.page_from(b, lambda c: wire.context_from(c, t)),
+        retry=True,
+        needs_tenant=True,
+    )
+
+
+def erasures(*, limit: int = 50, cursor: str | None = None) -> Call[Page[Erasure]]:
+    """GET /api/v1/erasures."""
+    return Call(
+        method="GET",
+        path=f"{V1}/erasures",
+        params=_params(limit=limit, cursor=cursor),
+        decode=lambda b, t: wire.page_from(b, lambda e: wire.erasure_from(e, t)),
         retry=True,
         needs_tenant=True,
     )

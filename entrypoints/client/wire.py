@@ -21,6 +21,8 @@ from domain.model import (
     Entry,
     EntryDraft,
     EntryKind,
+    Erasure,
+    ErasureReason,
     Message,
     Page,
     Policy,
@@ -166,6 +168,20 @@ def entry_from(d: Mapping[str, Any]) -> Entry:
 def page_from(d: Mapping[str, Any], item: Callable[[Any], T]) -> Page[T]:
     """A page of items with the next page's cursor."""
     return Page(items=tuple(item(x) for x in d["items"]), next_cursor=d.get("next_cursor"))
+
+
+def erasure_from(d: Mapping[str, Any], tenant_id: str) -> Erasure:
+    """An erasure record; the tenant is the key's."""
+    return Erasure(
+        tenant_id=tenant_id,
+        context_id=d["context_id"],
+        erased_at=_time(d["erased_at"]),
+        reason=ErasureReason(d["reason"]),
+        entries_removed=d["entries_removed"],
+        embeddings_removed=d["embeddings_removed"],
+        receipts_removed=d["receipts_removed"],
+        entries_kept_for_forks=d["entries_kept_for_forks"],
+    )
 
 
 def append_from(d: Mapping[str, Any]) -> AppendResult:

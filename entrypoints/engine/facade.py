@@ -14,6 +14,7 @@ from domain.model import (
     Context,
     ContextChanges,
     Entry,
+    Erasure,
     Message,
     Page,
     Policy,
@@ -118,6 +119,12 @@ class Engine:
         """Hard delete, live or soft-deleted: the context, its entries and embeddings go
         for good, except entries its forks still share (ports.purge)."""
         return self.store.purge_context(tenant_id, context_id, now=self.clock.now())
+
+    def erasures(
+        self, tenant_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Erasure]:
+        """The tenant's erasure audit (one record per purge, no content), oldest first."""
+        return self.store.list_erasures(tenant_id, limit=limit, cursor=cursor)
     def restore_context(self, tenant_id: str, context_id: str) -> Context:
         """Undo a soft delete within the context's retention; after it, ContextNotFound."""
         restored = retention.restore_context(

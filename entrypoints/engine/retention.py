@@ -12,7 +12,7 @@ from datetime import datetime
 import attrs
 
 from domain.errors import ContextNotFound
-from domain.model import Context
+from domain.model import Context, ErasureReason
 from domain.retention import RetentionDays
 from entrypoints.engine.store import Store
 from ports.contexts import Contexts
@@ -43,7 +43,7 @@ def _purge_deleted(store: Store, now: datetime, retention: RetentionDays) -> int
     purged = 0
     for tenant_id, context_id in store.expired_contexts(now=now, retention=retention):
         try:
-            store.purge_context(tenant_id, context_id, now=now)
+            store.purge_context(tenant_id, context_id, now=now, reason=ErasureReason.RETENTION)
         except ContextNotFound:
             continue
         purged += 1

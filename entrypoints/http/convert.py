@@ -15,6 +15,7 @@ from domain.model import (
     Context,
     ContextChanges,
     Entry,
+    Erasure,
     Message,
     Policy,
     PurgeResult,
@@ -32,6 +33,7 @@ from entrypoints.http.responses import (
     CompactOut,
     ContextOut,
     EntryOut,
+    ErasureOut,
     JSONObj,
     PolicyOut,
     PurgeOut,
@@ -246,6 +248,19 @@ def purge_out(r: PurgeResult) -> PurgeOut:
         embeddings_removed=r.embeddings_removed,
         entries_kept_for_forks=r.entries_kept_for_forks,
         receipts_removed=r.receipts_removed,
+    )
+
+
+def erasure_out(e: Erasure) -> ErasureOut:
+    """An erasure record on the wire."""
+    return ErasureOut(
+        context_id=e.context_id,
+        erased_at=e.erased_at,
+        reason=str(e.reason),
+        entries_removed=e.entries_removed,
+        embeddings_removed=e.embeddings_removed,
+        receipts_removed=e.receipts_removed,
+        entries_kept_for_forks=e.entries_kept_for_forks,
     )
 
 

@@ -233,6 +233,25 @@ class PurgeOut(msgspec.Struct, kw_only=True):
     receipts_removed: int
 
 
+class ErasureOut(msgspec.Struct, kw_only=True):
+    """The audit record of a purge: no content, only which context, when, why, how much."""
+
+    context_id: str
+    erased_at: datetime
+    reason: str
+    entries_removed: int
+    embeddings_removed: int
+    receipts_removed: int
+    entries_kept_for_forks: int
+
+
+class ErasurePage(msgspec.Struct, kw_only=True):
+    """One page of erasure records, oldest first; pass next_cursor as `cursor`."""
+
+    items: list[ErasureOut]
+    next_cursor: str | None
+
+
 class SearchHitOut(msgspec.Struct, kw_only=True):
     """An entry found by similarity, with its cosine similarity."""
 

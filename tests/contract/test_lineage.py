@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import ContextNotFound, VersionOutOfRange
-from domain.model import Context, Entry, EntryDraft, Role, ToolCall
+from domain.model import Context, Entry, EntryDraft, ErasureReason, Role, ToolCall
 from domain.window import WindowCandidates
 from entrypoints.engine import Store
 from tests.conftest import FakeClock
@@ -325,3 +325,32 @@ def test_any_fork_chain_matches_its_plain_history(
                     tenant, c, summary(1, head - 1), expected_version=head, now=clock.now()
                 )
     _same_history(store, tenant, cid, plain)
+
+
+def test_each_purge_leaves_an_erasure_record_without_content(
+    store: Store, tenant: str, clock: FakeClock
+) -> None:
+    kept = make_context(store, tenant, clock, name="secret name", metadata={"ssn": "123"}).id
+    _write(store, tenant, kept, _drafts(6), clock)
+    fork = store.fork(tenant, kept, version=4, new_id=new_id(), name="f", now=clock.now()).id
+    first = clock.now()
+    gone = store.purge_context(tenant, kept, now=first)
+    later = clock.now()
+    gone_fork = store.purge_context(tenant, fork, now=later, reason=ErasureReason.RETENTION)
+    page = store.list_erasures(tenant, limit=1)
+    assert len(page.items) == 1 and page.next_cursor is not None
+    rest = store.list_erasures(tenant, limit=10, cursor=page.next_cursor)
+    records = [*page.items, *rest.items]
+    assert rest.next_cursor is None
+    assert [(e.context_id, e.erased_at, e.reason) for e in records] == [
+        (kept, first, ErasureReason.REQUEST), (fork, later, ErasureReason.RETENTION),
+    ]
+    for record, result in zip(records, (gone, gone_fork), strict=True):
+        assert (record.entries_removed, record.embeddings_removed, record.receipts_removed,
+                record.entries_kept_for_forks) == (
+            result.entries_removed, result.embeddings_removed, result.receipts_removed,
+            result.entries_kept_for_forks,
+        )
+    # No content: nothing of the context's name, metadata or text is kept.
+    assert "secret" not in repr(records) and "123" not in repr(records)
+    assert store.list_erasures("another-tenant", limit=10).items == ()

@@ -86,6 +86,14 @@ def test_forks_of_forks_share_history_and_purge_keeps_what_they_share(api: Api) 
     gone_b = api.client.post(f"/api/v1/contexts/{b}/purge", headers=api.headers).json()
     assert (gone_b["entries_removed"], gone_b["entries_kept_for_forks"]) == (1 + 1 + 4, 0)
 
+    # The audit: one record per purge, in order, with the counts it answered.
+    audit = api.client.get("/api/v1/erasures", headers=api.headers)
+    assert audit.status_code == 200, audit.text
+    records = audit.json()["items"]
+    assert [(r["context_id"], r["reason"], r["entries_removed"]) for r in records] == [
+        (root, "request", 1), (a, "request", 1), (b, "request", 6),
+    ]
+
 
 def test_purge_needs_a_key_and_the_tenant(api: Api) -> None:
     cid = api.new_context()

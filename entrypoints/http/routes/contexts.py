@@ -8,7 +8,7 @@ from litestar.params import JSONBody
 from entrypoints.http import convert
 from entrypoints.http.problem import documented
 from entrypoints.http.requests import ContextCreate, ContextPatch
-from entrypoints.http.responses import ContextOut, ContextPage, PurgeOut
+from entrypoints.http.responses import ContextOut, ContextPage, ErasurePage, PurgeOut
 from entrypoints.http.routes.params import (
     COMMON,
     ON_CONTEXT,
@@ -126,7 +126,25 @@ def purge_context(*, caller: CallerDep, context_id: ContextId) -> PurgeOut:
     return convert.purge_out(caller.engine.purge(caller.tenant, context_id))
 
 
+@get(
+    "/erasures",
+    summary="List erasures",
+    operation_id="list_erasures",
+    sync_to_thread=True,
+    tags=TAGS,
+    responses=documented(*COMMON),
+)
+def list_erasures(
+    *, caller: CallerDep, limit: Limit = 50, cursor: Cursor = None
+) -> ErasurePage:
+    """The tenant's erasure audit, oldest first: one record per purge (asked for or by
+    retention), with no content; follow `next_cursor` for the next page."""
+    page = caller.engine.erasures(caller.tenant, limit=limit, cursor=cursor)
+    items = [convert.erasure_out(e) for e in page.items]
+    return ErasurePage(items=items, next_cursor=page.next_cursor)
+
+
 HANDLERS = [
     create_context, list_contexts, read_context, update_context, delete_context,
-    restore_context, purge_context,
+    restore_context, purge_context, list_erasures,
 ]
