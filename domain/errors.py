@@ -106,6 +106,26 @@ class NothingToCompact(KataError):
     title = "Nothing to compact"
 
 
+class SummaryNotShorter(KataError):
+    """The summary written would not be shorter than what it stands in for: refused."""
+
+    title = "Summary not shorter"
+
+    def __init__(self, *, summary_tokens: int, covered_tokens: int) -> None:
+        super().__init__(
+            f"the summary would take {summary_tokens} tokens, not fewer than the "
+            f"{covered_tokens} it stands in for; nothing was written"
+        )
+        self.summary_tokens = summary_tokens
+        self.covered_tokens = covered_tokens
+
+
+class NotRevertible(KataError):
+    """A revert named a version that is not the compaction in force."""
+
+    title = "Not revertible"
+
+
 class Unauthorized(KataError):
     """Missing, unknown or revoked API key."""
 

@@ -26,10 +26,12 @@ class Role(enum.StrEnum):
 
 
 class EntryKind(enum.StrEnum):
-    """A message appended by a client, or a summary written by compaction."""
+    """A message appended by a client, a summary written by compaction, or the marker of
+    a compaction reverted (its `covers` names the summary version it reverted)."""
 
     MESSAGE = "message"
     SUMMARY = "summary"
+    REVERT = "revert"
 
 
 class TokenSource(enum.StrEnum):
@@ -253,6 +255,8 @@ def _check_policy(inst: Policy, _attr: object, _value: object) -> None:
     if inst.summary_tokens is not None and not 1 <= inst.summary_tokens < inst.budget:
         raise InvalidInput("summary_tokens must be at least 1 and below the budget")
     check_relevance_knobs(inst.relevant_share, inst.neighbours)
+    if not 0 <= inst.compaction_margin <= 1:
+        raise InvalidInput("compaction_margin must be within 0..1")
     for days in (inst.deleted_retention_days, inst.receipt_retention_days):
         if days is not None and not 0 <= days <= MAX_RETENTION_DAYS:
             raise InvalidInput(f"retention days must be within 0..{MAX_RETENTION_DAYS}")
@@ -308,6 +312,10 @@ class Policy:
     summary_tokens: int | None = None
     relevant_share: float = 0.5
     neighbours: int = 0
+    # Hysteresis (domain.compaction): automatic compaction summarizes down to the low
+    # watermark max(threshold - margin, 0) x budget, and the next waits until the history
+    # has grown by margin x budget since.
+    compaction_margin: float = 0.2
     # Tool-result clearing (domain.tool_clearing): in the window, tool results older than
     # the newest `clear_keep` become a short stub once the candidates pass `clear_trigger`
     # tokens; tools named in `clear_exclude` are never cleared.

@@ -25,7 +25,9 @@ class CompactionLog(Protocol):
         expected_version: int,
         now: datetime,
     ) -> AppendResult:
-        """Append the summary version and move compacted_through to its covered end.
+        """Append the summary version and move compacted_through to its covered end; or
+        append a revert marker (domain.compaction.revert_draft) and put the summary it
+        restores back in force.
 
         Raises VersionConflict if the head moved since the plan was made.
         """

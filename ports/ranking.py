@@ -20,8 +20,10 @@ class Ranking(Protocol):
         embedding: Sequence[float] | None,
         k: int,
         at: int | None = None,
+        summaries: bool = True,
     ) -> Relevance:
         """The top-k eligible active entries by cosine to `embedding` and by BM25 on
         `text` (domain.lexical); each ranking is empty when its query part is None. As
-        of version `at` (the head when None): its entries, corpus and compaction state."""
+        of version `at` (the head when None): its entries, corpus and compaction state.
+        With `summaries` false, entries a summary covers are ranked too."""
         ...

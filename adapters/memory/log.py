@@ -16,7 +16,7 @@ from adapters.memory.lexical import LexicalIndex, top_over
 from adapters.memory.vectors import Matrix, VectorLog
 from domain import discourse, history, lineage
 from domain.lineage import Base, Segment
-from domain.model import AppendResult, Context, Entry
+from domain.model import AppendResult, Context, Entry, EntryKind
 from domain.tokens import message_text
 
 
@@ -39,6 +39,8 @@ class ContextLog:
     token_sums: list[int] = attrs.Factory(lambda: [0])
     pins: list[Entry] = attrs.Factory(list)
     summaries: list[Entry] = attrs.Factory(list)
+    # Revert markers (each `covers` the summary version it reverted).
+    reverts: list[Entry] = attrs.Factory(list)
     eligible_versions: list[int] = attrs.Factory(list)
     eligible_sums: list[int] = attrs.Factory(lambda: [0])
     vectors: VectorLog = attrs.Factory(VectorLog)
@@ -96,6 +98,8 @@ class ContextLog:
             )
         elif entry.is_summary:
             self.summaries.append(entry)
+        elif entry.kind is EntryKind.REVERT:
+            self.reverts.append(entry)
         else:
             self.pins.append(entry)
         if entry.embedding is not None:
@@ -131,7 +135,8 @@ class ContextLog:
 
 
 _REBUILT = (
-    "entries", "token_sums", "pins", "summaries", "eligible_versions", "eligible_sums",
+    "entries", "token_sums", "pins", "summaries", "reverts", "eligible_versions",
+    "eligible_sums",
     "vectors", "lexical", "context_terms", "scopes",
 )
 
@@ -181,11 +186,15 @@ class History:
 
     @property
     def summary(self) -> Entry | None:
-        """The newest summary of the history."""
+        """The summary in force: the newest one no revert marker of the history reverted."""
+        reverted = {
+            r.covers.first for log, seg in self.parts for r in _within(log.reverts, seg)
+            if r.covers is not None
+        }
         for log, seg in reversed(self.parts):
-            found = _within(log.summaries, seg)
-            if found:
-                return found[-1]
+            for found in reversed(_within(log.summaries, seg)):
+                if found.version not in reverted:
+                    return found
         return None
 
     @property
@@ -225,10 +234,11 @@ class History:
             j = _count_through(log.eligible_versions, seg.hi)
             yield log, i, j
 
-    def tail(self, tail_tokens: int) -> tuple[Entry, ...]:
-        """The newest eligible active entries whose suffix sum fits `tail_tokens`."""
+    def tail(self, tail_tokens: int, *, through: int | None = None) -> tuple[Entry, ...]:
+        """The newest eligible entries after `through` (compacted_through by default)
+        whose suffix sum fits `tail_tokens`."""
         floor = self.eligible_through(self.upto) - tail_tokens
-        through = self.compacted_through
+        through = self.compacted_through if through is None else through
         picked: list[Entry] = []
         for log, i, j in reversed(list(self._eligible(through))):
             # Every entry has >= 1 token, so the sums strictly ascend and bisect is exact.

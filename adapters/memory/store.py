@@ -12,7 +12,7 @@ from adapters.memory.log import ContextLog
 from adapters.memory.receipts import MemoryReceipts
 from adapters.memory.retention import MemoryRetention
 from adapters.memory.vectors import unit
-from domain import compaction, lineage, quota, versioning
+from domain import compaction, history, lineage, quota, versioning
 from domain.compaction import CompactionView
 from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput
 from domain.model import (
@@ -177,21 +177,30 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
             return tuple(e for v in wanted if (e := found.entry(v)) is not None)
 
     def window_candidates(
-        self, tenant_id: str, context_id: str, *, tail_tokens: int, at: int | None = None
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        tail_tokens: int,
+        at: int | None = None,
+        summaries: bool = True,
     ) -> WindowCandidates:
-        """Pins, the newest summary and the tail that fits, as of `at` (the head by
-        default): bisects, never a history scan."""
+        """Pins, the summary in force and the tail that fits, as of `at` (the head by
+        default), without the summary when `summaries` is false: bisects, never a
+        history scan."""
         with self._lock:
             log = self._live(tenant_id, context_id)
             if at is not None:
                 versioning.check_version(at, log.head)
             found = log.history(at)
+            summary = found.summary if summaries else None
+            through = history.compacted_through(summary)
             return WindowCandidates(
                 head_version=found.upto,
-                compacted_through=found.compacted_through,
+                compacted_through=through,
                 pins=tuple(found.pins()),
-                summary=found.summary,
-                tail=found.tail(max(tail_tokens, 0)),
+                summary=summary,
+                tail=found.tail(max(tail_tokens, 0), through=through),
                 policy=log.context.policy,
             )
 
@@ -204,6 +213,7 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
         embedding: Sequence[float] | None,
         k: int,
         at: int | None = None,
+        summaries: bool = True,
     ) -> Relevance:
         """Exact cosine and BM25 over the eligible active entries, ties to newer versions."""
         with self._lock:
@@ -211,7 +221,7 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
             if at is not None:
                 versioning.check_version(at, log.head)
             found = log.history(at)
-            after = found.compacted_through
+            after = found.compacted_through if summaries else 0
             lexical = found.lexical_top(text, k=k, after=after) if text and k > 0 else []
             semantic = (
                 found.semantic_top(unit(embedding), k=k, after=after)
@@ -244,8 +254,9 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
         expected_version: int,
         now: datetime,
     ) -> AppendResult:
-        """Append the summary version; compacted_through follows its covered range."""
-        compaction.check_summary(summary)
+        """Append the summary version (compacted_through follows its covered range) or a
+        revert marker (the summary before the reverted one is in force again)."""
+        compaction.check_compaction(summary)
         with self._lock:
             log = self._live(tenant_id, context_id)
             versioning.check_expected_version(expected_version, log.head)

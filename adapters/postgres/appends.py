@@ -20,7 +20,7 @@ from adapters.postgres.rows import (
     tool_calls_json,
     vector_param,
 )
-from domain import discourse, history
+from domain import compaction, discourse, history
 from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput, VersionConflict
 from domain.model import AppendResult, EntryDraft, EntryKind
 from domain.tokens import message_text
@@ -35,7 +35,8 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
     # The lexical corpus's running count and term total of the batch's eligible entries.
     counted = terms_total = 0
     scope: list[str] | None = None  # the context's scope after the batch (None: unchanged)
-    summary_at = summary_through = None
+    summary_at = summary_through = restore_version = None
+    restore = False
     for i, d in enumerate(drafts, start=1):
         text = message_text(d)
         if "\x00" in text:
@@ -74,8 +75,11 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
             counted += 1
             terms_total += len(words)
         if d.kind is EntryKind.SUMMARY:
-            summary_at = i
+            summary_at, restore = i, False
             summary_through = d.covers.last if d.covers is not None else 0
+        elif d.kind is EntryKind.REVERT:
+            summary_at, restore = None, True
+            restore_version, summary_through = compaction.restored_state(d)
     try:
         encoded = _encode_rows(rows).decode()
     except UnicodeEncodeError:
@@ -89,6 +93,8 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
         "eligible_terms": terms_total,
         "summary_at": summary_at,
         "summary_through": summary_through,
+        "restore": restore,
+        "restore_version": restore_version,
         "scope": scope,
         "rows": encoded,
         "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts]

@@ -93,9 +93,13 @@ ctx AS (
         eligible_total = eligible_total + %(eligible)s,
         eligible_count = eligible_count + %(eligible_count)s,
         eligible_terms = eligible_terms + %(eligible_terms)s,
-        compacted_through = CASE WHEN %(summary_at)s::integer IS NULL THEN compacted_through
+        -- A summary in the batch is in force after it; a revert marker puts the one it
+        -- restores back in force (domain.compaction.restored_state).
+        compacted_through = CASE WHEN %(restore)s THEN %(summary_through)s
+                                 WHEN %(summary_at)s::integer IS NULL THEN compacted_through
                                  ELSE %(summary_through)s END,
-        summary_version = CASE WHEN %(summary_at)s::integer IS NULL THEN summary_version
+        summary_version = CASE WHEN %(restore)s THEN %(restore_version)s::integer
+                               WHEN %(summary_at)s::integer IS NULL THEN summary_version
                                ELSE head_version + %(summary_at)s END,
         -- The newest message's scope after it (domain.discourse); summaries leave it.
         scope = COALESCE(%(scope)s::text[], scope),
@@ -195,11 +199,18 @@ row_at AS MATERIALIZED (
       AND v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = c.upto
 )"""
 SUMMARY_AT = """
+reverted AS MATERIALIZED (
+    -- The summaries revert markers through upto reverted (context_versions_reverts).
+    SELECT r.covers_first AS version FROM segs s, context_versions r
+    WHERE r.tenant_id = %(tenant)s AND r.context_id = s.src AND r.kind = 'revert'
+      AND r.version > s.lo AND r.version <= s.hi
+),
 summary_at AS MATERIALIZED (
     SELECT x.version, x.covers_last, x.src FROM segs s CROSS JOIN LATERAL (
         SELECT v.version, v.covers_last, s.src FROM context_versions v
         WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.kind = 'summary'
           AND v.version > s.lo AND v.version <= s.hi
+          AND NOT EXISTS (SELECT 1 FROM reverted r WHERE r.version = v.version)
         ORDER BY v.version DESC LIMIT 1) x
     ORDER BY x.version DESC LIMIT 1
 )"""
@@ -225,7 +236,8 @@ st AS MATERIALIZED (
     SELECT c.upto, c.policy,
            CASE WHEN c.upto = c.head_version THEN c.eligible_total
                 ELSE COALESCE({ELIGIBLE_AT}, 0) END AS eligible_total,
-           CASE WHEN c.upto = c.head_version THEN c.summary_version
+           CASE WHEN NOT %(summaries)s THEN NULL
+                WHEN c.upto = c.head_version THEN c.summary_version
                 ELSE (SELECT version FROM summary_at) END AS summary_version
     FROM c
 ),

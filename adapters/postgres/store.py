@@ -281,13 +281,22 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         return tuple(entry_from_row(r) for r in rows)
 
     def window_candidates(
-        self, tenant_id: str, context_id: str, *, tail_tokens: int, at: int | None = None
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        tail_tokens: int,
+        at: int | None = None,
+        summaries: bool = True,
     ) -> WindowCandidates:
         """Pins, the newest summary and the tail that fits as of `at` (the head by
         default), in one index-seeking statement."""
         if at is not None and at < 0:
             versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
-        params = {"tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0), "at": at}
+        params = {
+            "tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0), "at": at,
+            "summaries": summaries,
+        }
         found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
         state = None
         for r in self._tuples(queries.WINDOW, params):
@@ -319,6 +328,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         embedding: Sequence[float] | None,
         k: int,
         at: int | None = None,
+        summaries: bool = True,
     ) -> Relevance:
         """Cosine (HNSW on long histories) and BM25 over eligible active entries, ties to newer."""
         key = {"tenant": tenant_id, "id": context_id, "at": at}
@@ -329,7 +339,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
             raise ContextNotFound(context_id)
         if at is not None:
             versioning.check_version(at, state["head_version"])
-        through = state["compacted_through"]
+        through = state["compacted_through"] if summaries else 0
         # Active entries (pins and the summary included): cheap, and enough to pick a scan.
         active = state["upto"] - through
         base = {**key, "through": through, "k": k}
@@ -375,8 +385,9 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         expected_version: int,
         now: datetime,
     ) -> AppendResult:
-        """Append the summary version; compacted_through follows its covered range."""
-        compaction.check_summary(summary)
+        """Append the summary version (compacted_through follows its covered range) or a
+        revert marker (the summary before the reverted one is in force again)."""
+        compaction.check_compaction(summary)
         return self.append(
             tenant_id, context_id, [summary], now=now, expected_version=expected_version
         )

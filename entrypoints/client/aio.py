@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from domain.compaction import CompactionResult
+from domain.compaction import CompactionResult, RevertResult
 from domain.model import (
     AppendResult,
     Context,
@@ -220,6 +220,7 @@ class AsyncKataClient:
         neighbours: int | None = None,
         at: int | None = None,
         record: bool | None = None,
+        include_summary: bool = True,
     ) -> Window:
         """The best window for the budget (the policy's when not given); recorded as a
         receipt (its id in `receipt_id`) when `record`, or the policy, says so."""
@@ -228,6 +229,7 @@ class AsyncKataClient:
                 context_id, budget=budget, reserve=reserve, query=query,
                 query_embedding=query_embedding, relevant_share=relevant_share,
                 neighbours=neighbours, at=at, record=record,
+                include_summary=include_summary,
             )
         )
 
@@ -259,6 +261,18 @@ class AsyncKataClient:
         version = body["summary_version"]
         page = await self._run(calls.entries(context_id, after=version - 1, limit=1))
         return wire.compaction_from(body, page.items[0])
+
+    async def revert_compaction(self, context_id: str, summary_version: int) -> RevertResult:
+        """Revert the compaction in force (the summary at `summary_version`)."""
+        body = await self._run(calls.revert_compaction(context_id, summary_version))
+        wanted = [summary_version]
+        if body["restored_version"] is not None:
+            wanted.append(body["restored_version"])
+        found = {}
+        for version in wanted:
+            page = await self._run(calls.entries(context_id, after=version - 1, limit=1))
+            found[version] = page.items[0]
+        return wire.revert_from(body, found)
 
     async def search(
         self, embedding: Sequence[float], *, k: int = 10, context_id: str | None = None

@@ -259,6 +259,7 @@ def window(
     neighbours: int | None = None,
     at: int | None = None,
     record: bool | None = None,
+    include_summary: bool = True,
 ) -> Call[Window]:
     """POST /api/v1/contexts/{id}/window (a body holds any query, however long); a
     recorded window is not retried (a retry could record it twice)."""
@@ -268,6 +269,8 @@ def window(
     )
     if query_embedding is not None:
         body["query_embedding"] = list(query_embedding)
+    if not include_summary:
+        body["include_summary"] = False
     return Call(
         method="POST", path=f"{_ctx(context_id)}/window", json=body,
         decode=lambda b, _t: wire.window_from(b), retry=record is not True,
@@ -317,6 +320,15 @@ def compact(context_id: str, *, force: bool = False) -> Call[Any]:
     """POST /api/v1/contexts/{id}/compact (the answer is raw: the summary is read next)."""
     return Call(
         method="POST", path=f"{_ctx(context_id)}/compact", json={"force": force},
+        decode=lambda b, _t: b,
+    )
+
+
+def revert_compaction(context_id: str, summary_version: int) -> Call[Any]:
+    """POST /api/v1/contexts/{id}/compactions/{version}/revert (the answer is raw)."""
+    return Call(
+        method="POST",
+        path=f"{_ctx(context_id)}/compactions/{int(summary_version)}/revert",
         decode=lambda b, _t: b,
     )
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from domain.compaction import CompactionResult
+from domain.compaction import CompactionResult, RevertResult
 from domain.model import (
     AppendResult,
     Context,
@@ -221,6 +221,7 @@ class KataClient:
         neighbours: int | None = None,
         at: int | None = None,
         record: bool | None = None,
+        include_summary: bool = True,
     ) -> Window:
         """The best window for the budget (the policy's when not given); recorded as a
         receipt (its id in `receipt_id`) when `record`, or the policy, says so."""
@@ -229,6 +230,7 @@ class KataClient:
                 context_id, budget=budget, reserve=reserve, query=query,
                 query_embedding=query_embedding, relevant_share=relevant_share,
                 neighbours=neighbours, at=at, record=record,
+                include_summary=include_summary,
             )
         )
 
@@ -260,6 +262,18 @@ class KataClient:
         version = body["summary_version"]
         page = self._run(calls.entries(context_id, after=version - 1, limit=1))
         return wire.compaction_from(body, page.items[0])
+
+    def revert_compaction(self, context_id: str, summary_version: int) -> RevertResult:
+        """Revert the compaction in force (the summary at `summary_version`)."""
+        body = self._run(calls.revert_compaction(context_id, summary_version))
+        wanted = [summary_version]
+        if body["restored_version"] is not None:
+            wanted.append(body["restored_version"])
+        found = {}
+        for version in wanted:
+            page = self._run(calls.entries(context_id, after=version - 1, limit=1))
+            found[version] = page.items[0]
+        return wire.revert_from(body, found)
 
     def search(
         self, embedding: Sequence[float], *, k: int = 10, context_id: str | None = None

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from domain.compaction import CompactionResult
+from domain.compaction import CompactionResult, RevertResult
 from domain.model import (
     AppendResult,
     ContentPart,
@@ -181,6 +181,18 @@ def erasure_from(d: Mapping[str, Any], tenant_id: str) -> Erasure:
         embeddings_removed=d["embeddings_removed"],
         receipts_removed=d["receipts_removed"],
         entries_kept_for_forks=d["entries_kept_for_forks"],
+    )
+
+
+def revert_from(d: Mapping[str, Any], found: Mapping[int, Entry]) -> RevertResult:
+    """A revert, with the reverted and restored summaries read back by version."""
+    restored = d["restored_version"]
+    return RevertResult(
+        append=append_from(d["append"]),
+        reverted=found[d["reverted_version"]],
+        restores=None if restored is None else found[restored],
+        tokens_before=d["tokens_before"],
+        tokens_after=d["tokens_after"],
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from domain.compaction import CompactionResult
+from domain.compaction import CompactionResult, RevertResult
 from domain.model import (
     AppendResult,
     Context,
@@ -229,19 +229,21 @@ class Engine:
         neighbours: int | None = None,
         at: int | None = None,
         record: bool | None = None,
+        include_summary: bool = True,
     ) -> Window:
         """The best window for the budget (the policy's when not given), query-aware
         when a query (text, vector or both) is given; `relevant_share` and `neighbours`
         override the policy's for this call. With `at`, the window as of that version
         (VersionOutOfRange outside 0..head). Recorded as a receipt (its id in
         `receipt_id`) when `record` is true, or when it is None and the policy's
-        `record_windows` is."""
+        `record_windows` is. Without `include_summary`, no compaction summary stands in
+        for older entries."""
         return window.window(
             tenant_id, context_id, source=self.store, ranking=self.store, log=self.store,
             contexts=self.store, guess=self._guess, drafter=self._drafter,
             budget=budget, reserve=reserve, query=query, query_embedding=query_embedding,
             relevant_share=relevant_share, neighbours=neighbours, at=at,
-            recorder=self._recorder, record=record,
+            include_summary=include_summary, recorder=self._recorder, record=record,
         )
 
     def receipt(self, tenant_id: str, context_id: str, receipt_id: str) -> RecordedWindow:
@@ -288,6 +290,17 @@ class Engine:
         return compaction.compact(
             tenant_id, context_id, policy, log=self.store, summarizer=self.summarizer,
             tokens=self.tokens, clock=self.clock, force=force,
+        )
+
+    def revert_compaction(
+        self, tenant_id: str, context_id: str, summary_version: int
+    ) -> RevertResult:
+        """Revert the compaction in force (the summary at `summary_version`): windows stop
+        using it, the one before it is in force again, and both stay in the history."""
+        policy = self.store.get_context(tenant_id, context_id).policy
+        return compaction.revert(
+            tenant_id, context_id, summary_version, policy,
+            log=self.store, source=self.store, clock=self.clock,
         )
 
     def search(

@@ -127,6 +127,7 @@ def candidates_on_policy(
     budget: int | None,
     reserve: int | None,
     at: int | None = None,
+    summaries: bool = True,
 ) -> tuple[WindowCandidates, Policy]:
     """Candidates for a window on the policy's budget or reserve, with that policy.
 
@@ -135,12 +136,16 @@ def candidates_on_policy(
     """
     seen = guess.policy(tenant_id, context_id) or DEFAULT_POLICY
     fetched = _available(seen, budget, reserve)
-    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=fetched, at=at)
+    candidates = source.window_candidates(
+        tenant_id, context_id, tail_tokens=fetched, at=at, summaries=summaries
+    )
     policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
     guess.remember(tenant_id, context_id, policy, None)
     wanted = _available(policy, budget, reserve)
     if wanted > fetched:
-        candidates = source.window_candidates(tenant_id, context_id, tail_tokens=wanted, at=at)
+        candidates = source.window_candidates(
+            tenant_id, context_id, tail_tokens=wanted, at=at, summaries=summaries
+        )
     return candidates, policy
 
 

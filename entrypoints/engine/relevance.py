@@ -25,10 +25,12 @@ def with_relevance(
     neighbours: int,
     depth: int,
     at: int | None = None,
+    summaries: bool = True,
 ) -> WindowCandidates:
     """The candidates with the fused ranking and the entries around the ranked ones."""
     relevance = ranking.rank_relevant(
-        tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth, at=at
+        tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth, at=at,
+        summaries=summaries,
     )
     fused = fuse(relevance)
     if not fused:

@@ -37,6 +37,7 @@ def window(
     relevant_share: float | None = None,
     neighbours: int | None = None,
     at: int | None = None,
+    include_summary: bool = True,
     recorder: Recorder | None = None,
     record: bool | None = None,
 ) -> Window:
@@ -47,7 +48,8 @@ def window(
     with the most recent ones (up to `relevant_share` of it, each with `neighbours`
     entries either side; the policy's where not given); without one, recency only.
     With `at`, the window the context produced at that version (its entries and its
-    compaction state then; the policy as it is now).
+    compaction state then; the policy as it is now). Without `include_summary`, no
+    compaction summary: the entries it covers compete as any others.
     """
     check_relevance_knobs(relevant_share, neighbours)
     query = query_text(query)
@@ -56,6 +58,7 @@ def window(
     candidates, policy = _candidates(
         tenant_id, context_id, source,
         contexts=contexts, guess=guess, budget=budget, reserve=reserve, at=at,
+        summaries=include_summary,
     )
     budget = policy.budget if budget is None else budget
     reserve = policy.reserve if reserve is None else reserve
@@ -78,6 +81,7 @@ def window(
         neighbours=near,
         depth=relevant_depth(budget - reserve, share),
         at=at,
+        summaries=include_summary,
     )
     chosen = choose_window(
         candidates, budget=budget, reserve=reserve, rules=rules, share=share, neighbours=near
@@ -106,23 +110,26 @@ def _candidates(
     budget: int | None,
     reserve: int | None,
     at: int | None,
+    summaries: bool,
 ) -> tuple[WindowCandidates, Policy]:
     """The candidates and the policy they were read with: one read when both are given."""
     if budget is None or reserve is None:
         return candidates_on_policy(
             tenant_id, context_id, source=source, contexts=contexts, guess=guess,
-            budget=budget, reserve=reserve, at=at,
+            budget=budget, reserve=reserve, at=at, summaries=summaries,
         )
     check_budget(budget, reserve)
     # The tail the policy last seen asks for; a policy whose rules read further, one more.
     seen = guess.policy(tenant_id, context_id) or Policy()
     fetched = tail_reach(seen, budget - reserve)
-    candidates = source.window_candidates(tenant_id, context_id, tail_tokens=fetched, at=at)
+    candidates = source.window_candidates(
+        tenant_id, context_id, tail_tokens=fetched, at=at, summaries=summaries
+    )
     policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
     guess.remember(tenant_id, context_id, policy, None)
     if tail_reach(policy, budget - reserve) > fetched:
         wanted = tail_reach(policy, budget - reserve)
         candidates = source.window_candidates(
-            tenant_id, context_id, tail_tokens=wanted, at=at
+            tenant_id, context_id, tail_tokens=wanted, at=at, summaries=summaries
         )
     return candidates, policy

@@ -8,6 +8,8 @@ from typing import Any
 import attrs
 import msgspec
 
+from domain import history
+from domain.compaction import RevertResult
 from domain.errors import InvalidInput
 from domain.model import (
     AppendResult,
@@ -40,6 +42,7 @@ from entrypoints.http.responses import (
     RangeOut,
     ReceiptOut,
     RecordedWindowOut,
+    RevertOut,
     SentEntryOut,
     ToolCallOut,
     WindowEntryOut,
@@ -251,6 +254,18 @@ def purge_out(r: PurgeResult) -> PurgeOut:
     )
 
 
+def revert_out(r: RevertResult) -> RevertOut:
+    """A revert on the wire."""
+    return RevertOut(
+        append=append_out(r.append),
+        reverted_version=r.reverted.version,
+        restored_version=None if r.restores is None else r.restores.version,
+        compacted_through=history.compacted_through(r.restores),
+        tokens_before=r.tokens_before,
+        tokens_after=r.tokens_after,
+    )
+
+
 def erasure_out(e: Erasure) -> ErasureOut:
     """An erasure record on the wire."""
     return ErasureOut(
@@ -317,6 +332,7 @@ def policy_out(p: Policy) -> PolicyOut:
         summary_tokens=p.summary_limit,
         relevant_share=p.relevant_share,
         neighbours=p.neighbours,
+        compaction_margin=p.compaction_margin,
         clear_tool_results=p.clear_tool_results,
         clear_keep=p.clear_keep,
         clear_trigger=p.clear_trigger,

@@ -66,6 +66,19 @@ VERSION_CONFLICT = _t(
     "Version conflict",
     "expected_version does not match the head; `current_version` says what it is.",
 )
+SUMMARY_NOT_SHORTER = _t(
+    "summary-not-shorter",
+    409,
+    "Summary not shorter",
+    "The summary would not be shorter than what it stands in for, so it was not written; "
+    "`summary_tokens` and `covered_tokens` give the figures.",
+)
+NOT_REVERTIBLE = _t(
+    "not-revertible",
+    409,
+    "Not revertible",
+    "Only the compaction in force (the newest summary not reverted) can be reverted.",
+)
 NOTHING_TO_COMPACT = _t(
     "nothing-to-compact",
     409,
@@ -142,7 +155,8 @@ SERVICE_UNAVAILABLE = _t(
 
 ALL: tuple[ProblemType, ...] = (
     BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, CONTEXT_NOT_FOUND, METHOD_NOT_ALLOWED,
-    VERSION_CONFLICT, NOTHING_TO_COMPACT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE,
+    VERSION_CONFLICT, NOTHING_TO_COMPACT, SUMMARY_NOT_SHORTER, NOT_REVERTIBLE, PAYLOAD_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
     BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER, JSON_TOO_DEEP, QUOTA_EXCEEDED,
     INTERNAL, SERVICE_UNAVAILABLE, RECEIPT_NOT_FOUND,
@@ -156,6 +170,8 @@ _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.ReceiptNotFound: RECEIPT_NOT_FOUND,
     errors.VersionConflict: VERSION_CONFLICT,
     errors.NothingToCompact: NOTHING_TO_COMPACT,
+    errors.SummaryNotShorter: SUMMARY_NOT_SHORTER,
+    errors.NotRevertible: NOT_REVERTIBLE,
     errors.EmptyBatch: EMPTY_BATCH,
     errors.DimensionMismatch: DIMENSION_MISMATCH,
     errors.VersionOutOfRange: VERSION_OUT_OF_RANGE,
@@ -246,6 +262,8 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
         }
     elif isinstance(exc, errors.ReceiptNotFound):
         extra = {"receipt_id": exc.receipt_id}
+    elif isinstance(exc, errors.SummaryNotShorter):
+        extra = {"summary_tokens": exc.summary_tokens, "covered_tokens": exc.covered_tokens}
     headers = {"WWW-Authenticate": "Bearer"} if kind is UNAUTHORIZED else None
     if kind is SERVICE_UNAVAILABLE:
         headers = {"Retry-After": str(retry_after(request))}

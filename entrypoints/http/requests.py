@@ -33,6 +33,7 @@ class PolicyIn(msgspec.Struct, **_REQUEST):
     summary_tokens: Annotated[int, msgspec.Meta(ge=1)] | None = None
     relevant_share: float | None = None
     neighbours: NonNegative | None = None
+    compaction_margin: float | None = None
     clear_tool_results: bool | None = None
     clear_keep: NonNegative | None = None
     clear_trigger: NonNegative | None = None
@@ -113,6 +114,7 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
     relevant_share: Share | None = None
     neighbours: Neighbours | None = None
     at: NonNegative | None = None
+    include_summary: bool = True
     # Record the window as a receipt (null: as the policy's record_windows says).
     record: bool | None = None
 
@@ -127,6 +129,7 @@ class WindowRequest(msgspec.Struct, **_REQUEST):
             "relevant_share": self.relevant_share,
             "neighbours": self.neighbours,
             "at": self.at,
+            "include_summary": self.include_summary,
         }
 
 

@@ -25,6 +25,7 @@ class PolicyOut(msgspec.Struct, kw_only=True):
     summary_tokens: int
     relevant_share: float
     neighbours: int
+    compaction_margin: float
     clear_tool_results: bool
     clear_keep: int
     clear_trigger: int
@@ -250,6 +251,17 @@ class ErasurePage(msgspec.Struct, kw_only=True):
 
     items: list[ErasureOut]
     next_cursor: str | None
+
+
+class RevertOut(msgspec.Struct, kw_only=True):
+    """A reverted compaction: the marker's version, what was reverted and what is in force."""
+
+    append: AppendOut
+    reverted_version: int
+    restored_version: int | None
+    compacted_through: int
+    tokens_before: int
+    tokens_after: int
 
 
 class SearchHitOut(msgspec.Struct, kw_only=True):

@@ -198,6 +198,17 @@ class AgreementMachine(RuleBasedStateMachine):
         tenant, cid = self.tenants[ctx[0]], ctx[1]
         self.both(lambda e: e.delete_context(tenant, cid))
 
+    @rule(ctx=contexts, guess=st.integers(1, 40), in_force=st.booleans())
+    def revert(self, ctx: tuple[int, str], guess: int, in_force: bool) -> None:
+        tenant, cid = self.tenants[ctx[0]], ctx[1]
+        version = guess
+        if in_force:
+            kind, window = self.both(lambda e: e.window(tenant, cid))
+            if kind == "ok":
+                found = [w.entry.version for w in window.entries if w.entry.is_summary]
+                version = found[0] if found else guess
+        self.both(lambda e: e.revert_compaction(tenant, cid, version))
+
     @rule(ctx=contexts, deleted_first=st.booleans())
     def purge(self, ctx: tuple[int, str], deleted_first: bool) -> None:
         # The context stays in the bundle: every later call on it must fail alike.
@@ -225,12 +236,18 @@ class AgreementMachine(RuleBasedStateMachine):
         budget=st.none() | st.integers(1, 300),
         reserve=st.none() | st.integers(0, 20),
         at=st.none() | st.integers(-1, 30),
+        summaries=st.booleans(),
     )
     def window(
-        self, ctx: tuple[int, str], budget: int | None, reserve: int | None, at: int | None
+        self, ctx: tuple[int, str], budget: int | None, reserve: int | None, at: int | None,
+        summaries: bool,
     ) -> None:
         tenant, cid = self.tenants[ctx[0]], ctx[1]
-        self.both(lambda e: e.window(tenant, cid, budget=budget, reserve=reserve, at=at))
+        self.both(
+            lambda e: e.window(
+                tenant, cid, budget=budget, reserve=reserve, at=at, include_summary=summaries
+            )
+        )
 
     @rule(
         ctx=contexts,

@@ -100,3 +100,46 @@ def test_purge_needs_a_key_and_the_tenant(api: Api) -> None:
     r = api.client.post(f"/api/v1/contexts/{cid}/purge")
     assert r.status_code == 401
     assert api.client.get(f"/api/v1/contexts/{cid}", headers=api.headers).status_code == 200
+
+
+def test_compaction_revert_refusal_and_windows_without_summaries(api: Api) -> None:
+    cid = api.new_context(policy={"budget": 400, "keep_recent": 2, "summary_tokens": 30})
+    api.append(cid, *[
+        {"role": "user", "content": f"fact {i}: the depot in sector {i} closes at {i} pm",
+         "token_count": 20}
+        for i in range(8)
+    ])
+    compact = api.client.post(f"/api/v1/contexts/{cid}/compact", json={"force": True},
+                              headers=api.headers)
+    assert compact.status_code == 201, compact.text
+    summary = compact.json()["summary_version"]
+    url = f"/api/v1/contexts/{cid}/window"
+    assert api.client.get(url, headers=api.headers).json()["summary_covers"] is not None
+    plain = api.client.get(url, params={"include_summary": "false"}, headers=api.headers)
+    assert plain.status_code == 200 and plain.json()["summary_covers"] is None
+    assert len(plain.json()["entries"]) == 8
+
+    wrong = api.client.post(f"/api/v1/contexts/{cid}/compactions/{summary - 1}/revert",
+                            headers=api.headers)
+    assert wrong.status_code == 409 and wrong.json()["type"] == "/api/problems/not-revertible"
+    r = api.client.post(f"/api/v1/contexts/{cid}/compactions/{summary}/revert",
+                        headers=api.headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["reverted_version"], body["restored_version"], body["compacted_through"]) == (
+        summary, None, 0,
+    )
+    assert body["tokens_after"] == 8 * 20
+    assert api.client.get(url, headers=api.headers).json()["summary_covers"] is None
+    entries = api.client.get(f"/api/v1/contexts/{cid}/messages", headers=api.headers).json()
+    kinds = [e["kind"] for e in entries["items"]]
+    assert kinds[-2:] == ["summary", "revert"]
+
+    tiny = api.new_context(policy={"keep_recent": 1})
+    api.append(tiny, *[{"role": "user", "content": "ok", "token_count": 1}] * 3)
+    refused = api.client.post(f"/api/v1/contexts/{tiny}/compact", json={"force": True},
+                              headers=api.headers)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["type"] == "/api/problems/summary-not-shorter"
+    assert problem["summary_tokens"] >= problem["covered_tokens"] == 2

@@ -24,7 +24,8 @@ def _scrape(api: Api) -> dict[str, float]:
 
 
 def test_metrics_count_requests_per_route_template_and_the_work_done(api: Api) -> None:
-    cid = api.new_context(policy={"keep_recent": 1})
+    # A summary capped well below what it covers: a longer one would be refused.
+    cid = api.new_context(policy={"keep_recent": 1, "summary_tokens": 40})
     for n in range(3):
         assert api.append(cid, {"role": "user", "content": f"m{n} " * 40}).status_code == 201
     window = api.client.get(f"/api/v1/contexts/{cid}/window", headers=api.headers)

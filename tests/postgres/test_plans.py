@@ -19,7 +19,7 @@ def test_the_window_seeks_the_running_sum_backwards(
     postgres_store: PostgresStore, tenant: str, load_history: Loader
 ) -> None:
     cid = load_history(tenant, HISTORY)
-    params = {"tenant": tenant, "id": cid, "tail": 8000, "at": None}
+    params = {"tenant": tenant, "id": cid, "tail": 8000, "at": None, "summaries": True}
     with postgres_store.pool.connection() as conn:
         plan = explain(conn, queries.WINDOW, params)
     # Backward (ordered, stops at the limit) or a bitmap over the bound: either reads only
@@ -89,10 +89,9 @@ def test_a_fork_copies_no_row_and_its_window_seeks_each_segment(
     with postgres_store.pool.connection() as conn, conn.transaction():
         # As the store runs it: as the app role, its tenant named for row-level security.
         conn.execute("SELECT set_config('kata.tenant_id', %s, true)", (tenant,))
-        plan = explain(conn, queries.WINDOW, {"tenant": tenant, "id": leaf, "tail": 8000,
-                                              "at": None})
-        at_plan = explain(conn, queries.WINDOW, {"tenant": tenant, "id": leaf, "tail": 8000,
-                                                 "at": HISTORY - 30})
+        base = {"tenant": tenant, "id": leaf, "tail": 8000, "summaries": True}
+        plan = explain(conn, queries.WINDOW, {**base, "at": None})
+        at_plan = explain(conn, queries.WINDOW, {**base, "at": HISTORY - 30})
     # Only the forks' own appends are stored: 5 each.
     assert stored is not None and stored[0] == 5 * 5
     for p in (plan, at_plan):

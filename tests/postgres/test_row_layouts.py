@@ -20,7 +20,7 @@ BASE: dict[str, Any] = {
     "tenant": "nobody", "id": "00000000-0000-4000-8000-000000000000", "at": None,
 }
 STATEMENTS = {
-    "WINDOW": (queries.WINDOW, queries.WINDOW_AT, {"tail": 10}),
+    "WINDOW": (queries.WINDOW, queries.WINDOW_AT, {"tail": 10, "summaries": True}),
     "READ_ENTRIES": (
         queries.READ_ENTRIES,
         queries.READ_ENTRIES_AT,

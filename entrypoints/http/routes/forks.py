@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from litestar import get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from entrypoints.http import convert
 from entrypoints.http import problem as p
 from entrypoints.http.problem import documented
 from entrypoints.http.requests import CompactRequest, ForkRequest
-from entrypoints.http.responses import CompactOut, ContextList, ContextOut
+from entrypoints.http.responses import CompactOut, ContextList, ContextOut, RevertOut
 from entrypoints.http.routes.params import ON_CONTEXT, WITH_BODY, CallerDep, ContextId
 
 
@@ -56,7 +56,9 @@ def list_forks(*, caller: CallerDep, context_id: ContextId) -> ContextList:
     sync_to_thread=True,
     tags=["compaction"],
     status_code=201,
-    responses=documented(*WITH_BODY, *ON_CONTEXT, p.NOTHING_TO_COMPACT, p.VERSION_CONFLICT),
+    responses=documented(
+        *WITH_BODY, *ON_CONTEXT, p.NOTHING_TO_COMPACT, p.SUMMARY_NOT_SHORTER, p.VERSION_CONFLICT
+    ),
 )
 def compact_context(
     *,
@@ -69,4 +71,22 @@ def compact_context(
     return convert.compact_out(caller.engine.compact(caller.tenant, context_id, force=body.force))
 
 
-HANDLERS = [fork_context, list_forks, compact_context]
+@post(
+    "/contexts/{context_id:str}/compactions/{version:int}/revert",
+    summary="Revert a compaction",
+    operation_id="revert_compaction",
+    sync_to_thread=True,
+    tags=["compaction"],
+    status_code=201,
+    responses=documented(*ON_CONTEXT, p.NOT_REVERTIBLE, p.VERSION_CONFLICT),
+)
+def revert_compaction(
+    *, caller: CallerDep, context_id: ContextId, version: FromPath[int]
+) -> RevertOut:
+    """Revert the compaction in force (the summary at `version`): a marker version records
+    it, windows stop using the summary, and the one before it is in force again."""
+    reverted = caller.engine.revert_compaction(caller.tenant, context_id, version)
+    return convert.revert_out(reverted)
+
+
+HANDLERS = [fork_context, list_forks, compact_context, revert_compaction]

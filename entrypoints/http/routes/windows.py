@@ -53,6 +53,12 @@ NeighboursParam = Annotated[
 ]
 
 
+IncludeSummaryParam = Annotated[
+    bool,
+    QueryParameter(
+        description="false: no compaction summary; the entries it covers compete as others.",
+    ),
+]
 RecordParam = Annotated[
     bool | None,
     QueryParameter(
@@ -97,6 +103,7 @@ def read_window(
     neighbours: NeighboursParam = None,
     at: At = None,
     record: RecordParam = None,
+    include_summary: IncludeSummaryParam = True,
 ) -> Response[WindowOut]:
     """Pins, then the summary, then the most recent entries that fit budget - reserve;
     with a `query`, older entries relevant to it share the budget."""
@@ -108,6 +115,7 @@ def read_window(
         neighbours=neighbours,
         at=at,
         record=record,
+        include_summary=include_summary,
     )
     return _window(caller, context_id, request)
 
