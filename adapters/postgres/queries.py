@@ -402,12 +402,14 @@ at_n AS (
         (SELECT r.eligible_terms_before
                 + CASE WHEN {eligible("r")} THEN r.term_count ELSE 0 END
          FROM row_at r) AS eligible_terms,
-        -- The discourse scope after N: the newest message's at or before it (a summary's
-        -- row holds none, as it changes none).
+        -- The discourse scope after N: the newest message's at or before it (summaries
+        -- and revert markers hold none, as they change none; a message written before
+        -- migration 006 holds none either, and the search stops there: it reads back a
+        -- few rows, never the history).
         (SELECT x.scope FROM segs s CROSS JOIN LATERAL (
              SELECT v.version, v.scope FROM context_versions v
              WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src
-               AND v.version > s.lo AND v.version <= s.hi AND v.scope IS NOT NULL
+               AND v.version > s.lo AND v.version <= s.hi AND v.kind = 'message'
              ORDER BY v.version DESC LIMIT 1) x
          ORDER BY x.version DESC LIMIT 1) AS scope
 ),
