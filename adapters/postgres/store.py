@@ -299,7 +299,8 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         }
         found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
         state = None
-        for r in self._tuples(queries.WINDOW, params):
+        sql = queries.WINDOW if at is None else queries.WINDOW_THEN
+        for r in self._tuples(sql, params):
             if r[_FILLS] == "state":
                 state = r
             else:

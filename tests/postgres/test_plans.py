@@ -91,7 +91,7 @@ def test_a_fork_copies_no_row_and_its_window_seeks_each_segment(
         conn.execute("SELECT set_config('kata.tenant_id', %s, true)", (tenant,))
         base = {"tenant": tenant, "id": leaf, "tail": 8000, "summaries": True}
         plan = explain(conn, queries.WINDOW, {**base, "at": None})
-        at_plan = explain(conn, queries.WINDOW, {**base, "at": HISTORY - 30})
+        at_plan = explain(conn, queries.WINDOW_THEN, {**base, "at": HISTORY - 30})
     # Only the forks' own appends are stored: 5 each.
     assert stored is not None and stored[0] == 5 * 5
     for p in (plan, at_plan):

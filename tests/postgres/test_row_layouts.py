@@ -21,6 +21,7 @@ BASE: dict[str, Any] = {
 }
 STATEMENTS = {
     "WINDOW": (queries.WINDOW, queries.WINDOW_AT, {"tail": 10, "summaries": True}),
+    "WINDOW_THEN": (queries.WINDOW_THEN, queries.WINDOW_AT, {"tail": 10, "summaries": True}),
     "READ_ENTRIES": (
         queries.READ_ENTRIES,
         queries.READ_ENTRIES_AT,
