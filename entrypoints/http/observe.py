@@ -116,9 +116,11 @@ def _finish(
             seconds=seconds,
             operation=operation if isinstance(operation, str) else None,
         )
-    if access_log:
-        access.info(
-            "request",
+    if access_log and access.isEnabledFor(logging.INFO):
+        # The record made directly: Logger.info would walk the (deep, async) stack for the
+        # caller's file and line on every request, which an access line never shows.
+        record = access.makeRecord(
+            access.name, logging.INFO, __file__, 0, "request", (), None,
             extra={
                 "request_id": rid.decode(),
                 "method": scope["method"],
@@ -128,6 +130,7 @@ def _finish(
                 "duration_ms": round(seconds * 1000, 3),
             },
         )
+        access.handle(record)
 
 
 def _annotate(span: Any, scope: Scope, status: int, rid: bytes) -> None:
