@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from domain.errors import InvalidInput
-from domain.model import Context
+from domain.model import Context, Page
+
+T = TypeVar("T")
 
 
 def context_cursor(context: Context) -> str:
@@ -34,3 +38,21 @@ def parse_context_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(created), cid
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput(f"malformed cursor {cursor!r}") from None
+
+
+def time_page(
+    items: Iterable[T],
+    key: Callable[[T], tuple[datetime, str]],
+    *,
+    limit: int,
+    cursor: str | None = None,
+) -> Page[T]:
+    """A page of `items` in (time, id) `key` order after the cursor's key, `limit` long,
+    with the cursor of the next page (None at the end): how an in-process list pages."""
+    ordered = sorted(items, key=key)
+    if cursor is not None:
+        after = parse_context_cursor(cursor)
+        ordered = [x for x in ordered if key(x) > after]
+    page = tuple(ordered[:limit])
+    more = len(ordered) > limit and bool(page)
+    return Page(items=page, next_cursor=time_cursor(*key(page[-1])) if more else None)

@@ -300,6 +300,11 @@ class History:
 
 
 def _within(entries: Sequence[Entry], seg: Segment) -> Sequence[Entry]:
-    versions = [e.version for e in entries]
-    return entries[bisect.bisect_right(versions, seg.lo) : bisect.bisect_right(versions, seg.hi)]
+    # Bisects on the entries' versions (they ascend): no list of them built per call.
+    lo = bisect.bisect_right(entries, seg.lo, key=_version)
+    return entries[lo : bisect.bisect_right(entries, seg.hi, lo=lo, key=_version)]
+
+
+def _version(entry: Entry) -> int:
+    return entry.version
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from adapters.memory.log import ContextLog
 from domain.errors import InvalidInput, ReceiptNotFound
 from domain.model import Page
-from domain.pagination import parse_context_cursor, time_cursor
+from domain.pagination import time_page
 from domain.receipts import Receipt
 from domain.retention import RetentionDays, expired
 
@@ -51,15 +51,8 @@ class MemoryReceipts:
         """The context's receipts by (created_at, id); the cursor is the last item's key."""
         with self._lock:
             self._live(tenant_id, context_id)
-            receipts = sorted(self._receipts.get(context_id, {}).values(), key=_order_key)
-        if cursor is not None:
-            after = parse_context_cursor(cursor)
-            receipts = [r for r in receipts if _order_key(r) > after]
-        items = tuple(receipts[:limit])
-        more = len(receipts) > limit
-        last = items[-1] if items else None
-        next_cursor = time_cursor(last.created_at, last.id) if more and last else None
-        return Page(items=items, next_cursor=next_cursor)
+            receipts = list(self._receipts.get(context_id, {}).values())
+        return time_page(receipts, _order_key, limit=limit, cursor=cursor)
 
     def expire_receipts(self, *, now: datetime, retention: RetentionDays) -> int:
         """Delete the receipts kept past their context's days (the default's, once the

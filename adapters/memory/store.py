@@ -29,7 +29,7 @@ from domain.model import (
     entry_from_draft,
     erasure_of,
 )
-from domain.pagination import context_cursor, parse_context_cursor, time_cursor
+from domain.pagination import time_page
 from domain.quota import NO_QUOTA, Quota, Usage
 from domain.relevance import Ranked, Relevance
 from domain.window import WindowCandidates
@@ -84,13 +84,7 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
                 for cid in self._by_tenant.get(tenant_id, ())
                 if (log := self._logs[cid]).context.deleted_at is None
             ]
-        live.sort(key=_order_key)
-        if cursor is not None:
-            after = parse_context_cursor(cursor)
-            live = [c for c in live if _order_key(c) > after]
-        items = tuple(live[:limit])
-        more = len(live) > limit
-        return Page(items=items, next_cursor=context_cursor(items[-1]) if more else None)
+        return time_page(live, _order_key, limit=limit, cursor=cursor)
 
     def update_context(
         self, tenant_id: str, context_id: str, changes: ContextChanges, *, now: datetime
@@ -344,17 +338,8 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
     ) -> Page[Erasure]:
         """The tenant's erasure records by (erased_at, context_id)."""
         with self._lock:
-            found = sorted(self._erasures.get(tenant_id, ()), key=_erasure_key)
-        if cursor is not None:
-            after = parse_context_cursor(cursor)
-            found = [e for e in found if _erasure_key(e) > after]
-        items = tuple(found[:limit])
-        more = len(found) > limit
-        last = items[-1] if items else None
-        return Page(
-            items=items,
-            next_cursor=time_cursor(last.erased_at, last.context_id) if more and last else None,
-        )
+            found = list(self._erasures.get(tenant_id, ()))
+        return time_page(found, _erasure_key, limit=limit, cursor=cursor)
 
     def _release(self, log: ContextLog, *, now: datetime) -> tuple[int, int]:
         """Drop the log's own entries no unpurged base shares; the log itself goes when

@@ -341,10 +341,15 @@ FROM c
 # Every ranking (these two, and lexical.py's) selects the entry, then its score.
 RANKED_AT = after_entry("score")
 
-# Exact cosine over the history's eligible active entries (through upto), per segment.
-# Ordering by the score (not by the distance operator) keeps the HNSW index out: a narrow
-# filter must not lose results.
-RANK_SEMANTIC = f"""
+# Cosine over the history's eligible active entries (through upto), per segment, best
+# first, ties to the newer version. RANK_SEMANTIC is exact: ordering by the score (not by
+# the distance operator) keeps the HNSW index out, so a narrow filter loses no result.
+# RANK_SEMANTIC_INDEXED, for long histories, orders each segment by the distance operator:
+# an iterative HNSW scan (relaxed order) walks the index until k rows of the segment pass
+# the filters, and the outer ORDER BY restores the exact ranking's order among them.
+# Fewer than k rows means a scan gave up (hnsw.max_scan_tuples) or the history holds
+# fewer: the caller then runs RANK_SEMANTIC.
+_RANK_SEMANTIC = f"""
 WITH {CONTEXT_UPTO},
 {SEGMENTS}
 SELECT x.* FROM segs s CROSS JOIN LATERAL (
@@ -353,31 +358,13 @@ SELECT x.* FROM segs s CROSS JOIN LATERAL (
     WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
       AND v.version > GREATEST(s.lo, %(through)s) AND v.version <= s.hi
       AND v.embedding IS NOT NULL
-    ORDER BY score DESC, v.version DESC
+    ORDER BY {{order}}
     LIMIT %(k)s) x
 ORDER BY x.score DESC, x.version DESC
 LIMIT %(k)s
 """
-
-# The same ranking through the HNSW index, for long histories: an iterative scan (relaxed
-# order) per segment walks the index until k rows of it pass the filters, and the outer
-# ORDER BY restores the exact ranking's order among them. Fewer than k rows means a scan
-# gave up (hnsw.max_scan_tuples) or the history holds fewer: the caller then runs
-# RANK_SEMANTIC.
-RANK_SEMANTIC_INDEXED = f"""
-WITH {CONTEXT_UPTO},
-{SEGMENTS}
-SELECT x.* FROM segs s CROSS JOIN LATERAL (
-    SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
-    FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
-      AND v.version > GREATEST(s.lo, %(through)s) AND v.version <= s.hi
-      AND v.embedding IS NOT NULL
-    ORDER BY v.embedding <=> %(q)s
-    LIMIT %(k)s) x
-ORDER BY x.score DESC, x.version DESC
-LIMIT %(k)s
-"""
+RANK_SEMANTIC = _RANK_SEMANTIC.format(order="score DESC, v.version DESC")
+RANK_SEMANTIC_INDEXED = _RANK_SEMANTIC.format(order="v.embedding <=> %(q)s")
 
 # Lexical ranking (BM25) is adapters/postgres/lexical.py's.
 
