@@ -28,7 +28,6 @@ from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log, p50_ms, sized
 from bench._postgres import fresh_database, open_store
 from domain.model import Context, EntryDraft, Message, Role
-from domain.tokens import message_text
 from entrypoints.engine import Engine
 
 BATCHES = sized(1000, 16)
@@ -43,7 +42,7 @@ TEXT = (
 )
 _COPY = """
 COPY context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, search, created_at)
+    token_count, token_source, pinned, is_pin, eligible_before, created_at)
 FROM STDIN
 """
 
@@ -92,7 +91,6 @@ def copy_rate(store: PostgresStore, drafts: list[EntryDraft]) -> float:
                     False,
                     False,
                     (version - 1) * 50,
-                    message_text(d),
                     now,
                 )
             )

@@ -45,10 +45,10 @@ SELECT %(t)s, %(c)s, 'search bench', '{}', %(n)s, %(n)s::bigint * 50, %(n)s::big
 """
 _ROWS = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, embedding, search, created_at)
+    token_count, token_source, pinned, is_pin, eligible_before, embedding, created_at)
 SELECT %(t)s, b.context_id, b.version, 'message', 'user', to_json('entry ' || b.version),
        '{}', 50, 'client', false, false, (b.version - 1)::bigint * 50,
-       b.embedding::vector(1536), to_tsvector('simple', 'entry ' || b.version), now()
+       b.embedding::vector(1536), now()
 FROM bench_vectors b WHERE b.context_id = ANY(%(cids)s)
 """
 

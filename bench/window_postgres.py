@@ -33,17 +33,16 @@ VALUES (%(t)s, %(c)s, 'bulk', '{}', %(n)s, 10 + (%(n)s::bigint - 1) * %(tok)s,
 """
 _PIN = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, search, created_at)
+    token_count, token_source, pinned, is_pin, eligible_before, created_at)
 VALUES (%(t)s, %(c)s, 1, 'message', 'system', to_json('You are terse.'::text), '{}', 10,
-        'client', false, true, 0, to_tsvector('simple', 'You are terse.'), now())
+        'client', false, true, 0, now())
 """
 _ROWS = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, search, created_at)
+    token_count, token_source, pinned, is_pin, eligible_before, created_at)
 SELECT %(t)s, %(c)s, g, 'message', CASE WHEN g %% 2 = 0 THEN 'user' ELSE 'assistant' END,
        to_json('entry ' || g || ' of a long conversation'), '{}', %(tok)s, 'client', false,
-       false, (g - 2)::bigint * %(tok)s,
-       to_tsvector('simple', 'entry ' || g || ' of a long conversation'), now()
+       false, (g - 2)::bigint * %(tok)s, now()
 FROM generate_series(2, %(n)s) AS g
 """
 

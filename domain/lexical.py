@@ -9,9 +9,15 @@ A ranking's corpus is a context's eligible active entries: messages that are not
 - tf is how often a term occurs in the entry, at most MAX_TERM_FREQUENCY;
 - df is how many of them hold the term.
 
-An entry's score is the sum of `term_score` over the query's distinct terms that it holds,
-added in code point order of the terms (`query_terms`), so that every store adds the same
-floats in the same order; entries holding none of them are left out. The ranking is by
+An entry's score is the sum of `term_score` over the query's distinct terms that it holds
+among the term's POSTINGS_PER_TERM newest holders in the corpus, added in code point order
+of the terms (`query_terms`), so that every store adds the same floats in the same order;
+entries that score for no term are left out. The cut bounds a ranking's work by the query,
+never by the history: a term held by at most POSTINGS_PER_TERM entries (every name, code
+and rare word a question is about) counts everywhere, exactly; a commoner one still weighs
+through its idf (its df is the whole corpus's) but only as evidence for the newest of its
+holders, as recency would rank them. Both stores keep each term's holders in version order
+with their running count, so df and the newest holders are index reads, not scans. The ranking is by
 score, higher first, ties to the newer version (`best_first`). Stopwords are dropped from
 a query before it reaches a store (`domain.relevance.lexical_query`), never from entries.
 """
@@ -34,6 +40,9 @@ MAX_TERM_CHARS = 500
 # A PostgreSQL tsvector keeps at most 256 positions per lexeme and the Postgres store reads
 # tf as their count, so both stores count a term at most this often in one entry.
 MAX_TERM_FREQUENCY = 256
+
+# How many of a term's holders, newest first, a term scores for (see the module's doc).
+POSTINGS_PER_TERM = 512
 
 # Function words a query shares with most entries. Ranked lexically, they add noise (a
 # ranker with weak or no idf puts "the ... the ... on" above the entry that names the

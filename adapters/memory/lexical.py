@@ -1,4 +1,5 @@
-"""BM25 over one context's eligible entries, through an inverted index (no history scan).
+"""BM25 over one context's eligible entries, through an inverted index (no history scan:
+each term costs its newest holders, at most domain.lexical.POSTINGS_PER_TERM).
 
 The terms, the corpus and the formula are domain.lexical's; this file only finds them.
 """
@@ -77,10 +78,14 @@ def top_over(
         if df == 0:
             continue
         idf = lexical.idf(n=n, df=df)
-        for index, versions, tfs, a, b in found:
+        left = lexical.POSTINGS_PER_TERM  # the term's newest holders only (domain.lexical)
+        for index, versions, tfs, a, b in reversed(found):  # segments ascend: newest last
             lengths = index._lengths
-            for i in range(a, b):
+            for i in range(b - 1, max(a, b - left) - 1, -1):
                 v = versions[i]
                 score = lexical.term_score(idf=idf, tf=tfs[i], dl=lengths[v], avgdl=avgdl)
                 scores[v] = scores[v] + score if v in scores else score
+            left -= b - a
+            if left <= 0:
+                break
     return lexical.best_first(scores, k)

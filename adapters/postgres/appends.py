@@ -1,8 +1,8 @@
 """The APPEND statement's two ends: a batch as its parameters, its rows as an outcome.
 
-A batch travels as one JSON parameter (rows with their running sums, search vectors and
-scopes) plus its embeddings; the statement answers with tagged rows ('appended',
-'replay', 'state') that say what happened (see queries.APPEND).
+A batch travels as JSON parameters (rows with their running sums and scopes; the lexical
+postings of its eligible entries, by term) plus its embeddings; the statement answers with
+tagged rows ('appended', 'replay', 'state') that say what happened (see queries.APPEND).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 
-from adapters.postgres import lexical as bm25
 from adapters.postgres.rows import (
     content_json,
     policy_from_json,
@@ -20,7 +19,7 @@ from adapters.postgres.rows import (
     tool_calls_json,
     vector_param,
 )
-from domain import compaction, discourse, history
+from domain import compaction, discourse, history, lexical
 from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput, VersionConflict
 from domain.model import AppendResult, EntryDraft, EntryKind
 from domain.tokens import message_text
@@ -37,6 +36,8 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
     scope: list[str] | None = None  # the context's scope after the batch (None: unchanged)
     summary_at = summary_through = restore_version = None
     restore = False
+    # Per term: the eligible entries holding it (batch ordinals), their tf and dl.
+    postings: dict[str, tuple[list[int], list[int], list[int]]] = {}
     for i, d in enumerate(drafts, start=1):
         text = message_text(d)
         if "\x00" in text:
@@ -63,7 +64,6 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
                 "ebefore": running,
                 "covers_first": d.covers.first if d.covers else None,
                 "covers_last": d.covers.last if d.covers else None,
-                "search": bm25.search_vector(words),
                 "term_count": len(words),
                 "cbefore": counted,
                 "tbefore": terms_total,
@@ -74,14 +74,24 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
             running += d.token_count
             counted += 1
             terms_total += len(words)
+            for term, tf in lexical.term_frequencies(words).items():
+                ords, tfs, dls = postings.setdefault(term, ([], [], []))
+                ords.append(i)
+                tfs.append(tf)
+                dls.append(len(words))
         if d.kind is EntryKind.SUMMARY:
             summary_at, restore = i, False
             summary_through = d.covers.last if d.covers is not None else 0
         elif d.kind is EntryKind.REVERT:
             summary_at, restore = None, True
             restore_version, summary_through = compaction.restored_state(d)
+    posted = [
+        {"term": term, "ords": ords, "tfs": tfs, "dls": dls}
+        for term, (ords, tfs, dls) in postings.items()
+    ]
     try:
         encoded = _encode_rows(rows).decode()
+        encoded_postings = _encode_rows(posted).decode()
     except UnicodeEncodeError:
         raise InvalidInput("not storable in PostgreSQL: a lone surrogate in the text") from None
     embedded = any(d.embedding is not None for d in drafts)
@@ -97,6 +107,7 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
         "restore_version": restore_version,
         "scope": scope,
         "rows": encoded,
+        "postings": encoded_postings,
         "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts]
         if embedded
         else None,

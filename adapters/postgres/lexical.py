@@ -1,17 +1,16 @@
 """BM25 in SQL, computing domain.lexical's formula over the terms the domain split.
 
-PostgreSQL's text parser never sees an entry's text: each entry's tsvector is written
-here from `domain.lexical.terms`, each distinct term with positions 1..tf (so tf reads
-back as the count of positions), and a query is a tsquery of literal lexemes. Each row
-stores its term count and the running count and term total of the eligible entries
-before it; the context keeps both totals through its head. So the corpus (n and avgdl
-over the eligible entries after compacted_through) is two row reads, whatever the
-history's length.
+PostgreSQL's text parser never sees an entry's text: the append writes a posting per
+(eligible entry, distinct term of `domain.lexical.terms`) into lexical_postings (migration
+012), with tf, dl and the posting's rank among the term's holders. Each row stores its
+term count and the running count and term total of the eligible entries before it; the
+context keeps both totals through its head. So the corpus (n and avgdl over the eligible
+entries after compacted_through) is two row reads, a term's df two index seeks, and its
+newest holders one bounded range scan, whatever the history's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from adapters.postgres import queries
@@ -20,18 +19,6 @@ from adapters.postgres.rows import entry_columns
 from domain import lexical
 
 _V_ENTRY = entry_columns("v")
-# "1", "1,2", ...: an entry's positions for a term it holds tf times.
-_POSITIONS = [",".join(map(str, range(1, tf + 1))) for tf in range(lexical.MAX_TERM_FREQUENCY + 1)]
-
-
-def search_vector(words: Sequence[str]) -> str:
-    """An entry's terms (`domain.lexical.terms`) as a tsvector literal.
-
-    Quoted, so the literal's parser takes each term as it is (a word-character run holds
-    no quote, backslash or space to escape).
-    """
-    counts = lexical.term_frequencies(words)
-    return " ".join(f"'{term}':{_POSITIONS[tf]}" for term, tf in counts.items())
 
 
 def query_params(text: str) -> dict[str, Any] | None:
@@ -39,7 +26,7 @@ def query_params(text: str) -> dict[str, Any] | None:
     wanted = lexical.query_terms(text)
     if not wanted:
         return None
-    return {"query": " | ".join(f"'{t}'" for t in wanted), "terms": wanted}
+    return {"terms": wanted, "per_term": lexical.POSTINGS_PER_TERM}
 
 
 def _f(value: float) -> str:
@@ -49,13 +36,13 @@ def _f(value: float) -> str:
 
 # BM25 over the eligible active entries holding any query term, best first, ties to the
 # newer version. Parameters: tenant, id, at (None: the head), through (compacted_through
-# as of then), k, query (the tsquery of query_params) and terms (its lexemes, in
-# domain.lexical.query_terms' order). The corpus figures are running sums: the context's
+# as of then), k, terms (domain.lexical.query_terms, in its order) and per_term
+# (domain.lexical.POSTINGS_PER_TERM). The corpus figures are running sums: the context's
 # through its head, the row at `at`'s through an older version, less the row at
-# `through`'s. `hits` is one row per (entry, query term it holds) in each segment of the
-# lineage, found through the GIN index when the query is selective; the k best are then
-# read whole by primary key (a lateral lookup kept apart by LIMIT 1: while the table has
-# no statistics yet, a join was planned as a scan of the context per row).
+# `through`'s. `hits` is one row per (entry, query term it holds) among each term's
+# newest holders across the lineage's segments; the k best are then read whole by primary
+# key (a lateral lookup kept apart by LIMIT 1: while the table has no statistics yet, a
+# join was planned as a scan of the context per row).
 RANK_BM25 = f"""
 WITH {queries.CONTEXT_UPTO},
 {queries.SEGMENTS},
@@ -88,36 +75,54 @@ corpus AS MATERIALIZED (
     FROM (SELECT u.n - COALESCE(x.n, 0) AS n, u.terms - COALESCE(x.terms, 0) AS terms
           FROM upto u LEFT JOIN compacted x ON true) a
 ),
-hits AS MATERIALIZED (
-    -- tf: the term's positions (domain.lexical.term_frequencies, written by search_vector).
-    -- Every position is stored with the default weight D: marking the query's terms A and
-    -- keeping only those unnests the few terms wanted, not the whole entry (3x faster).
-    -- The eligible entries of each segment after `through` that match: lexical_matches
-    -- (migration 010) finds them through the GIN index, which row-level security would
-    -- keep a plain query from using; it keeps to the transaction's tenant, as the
-    -- policies do.
-    SELECT v.src, v.version, v.term_count::float8 AS dl, t.lexeme AS term,
-           cardinality(t.positions)::float8 AS tf
-    FROM lexical_matches(
-             (SELECT array_agg(src) FROM segs),
-             (SELECT array_agg(GREATEST(lo, %(through)s)) FROM segs),
-             (SELECT array_agg(hi) FROM segs),
-             %(query)s::tsquery) v,
-         unnest(ts_filter(setweight(v.search, 'A', %(terms)s::text[]), '{{a}}')) AS t
+parts AS MATERIALIZED (
+    -- Each segment's share of the corpus: its versions after `through`.
+    SELECT s.src, GREATEST(s.lo, %(through)s) AS lo, s.hi FROM segs s WHERE s.hi > %(through)s
 ),
-df AS (
-    SELECT term, count(*)::float8 AS df FROM hits GROUP BY term
+df AS MATERIALIZED (
+    -- A term's holders in (lo, hi] of each part: nth (migration 012) at the newest posting
+    -- through hi less that through lo, two index seeks.
+    SELECT w.term, sum(h.nth - COALESCE(l.nth, 0))::float8 AS df
+    FROM unnest(%(terms)s::text[]) AS w(term) CROSS JOIN parts s
+    CROSS JOIN LATERAL (
+        SELECT p.nth FROM lexical_postings p
+        WHERE p.tenant_id = %(tenant)s AND p.context_id = s.src AND p.term = w.term
+          AND p.version <= s.hi
+        ORDER BY p.version DESC LIMIT 1
+    ) h
+    LEFT JOIN LATERAL (
+        SELECT p.nth FROM lexical_postings p
+        WHERE p.tenant_id = %(tenant)s AND p.context_id = s.src AND p.term = w.term
+          AND p.version <= s.lo
+        ORDER BY p.version DESC LIMIT 1
+    ) l ON true
+    GROUP BY w.term
+    HAVING sum(h.nth - COALESCE(l.nth, 0)) > 0
+),
+hits AS MATERIALIZED (
+    -- The term's newest holders in the corpus, at most per_term
+    -- (domain.lexical.POSTINGS_PER_TERM): a backward range scan per part.
+    SELECT w.term, w.df, x.src, x.version, x.tf::float8 AS tf, x.dl::float8 AS dl
+    FROM df w CROSS JOIN LATERAL (
+        SELECT y.* FROM parts s CROSS JOIN LATERAL (
+            SELECT s.src, p.version, p.tf, p.dl FROM lexical_postings p
+            WHERE p.tenant_id = %(tenant)s AND p.context_id = s.src AND p.term = w.term
+              AND p.version > s.lo AND p.version <= s.hi
+            ORDER BY p.version DESC LIMIT %(per_term)s
+        ) y
+        ORDER BY y.version DESC LIMIT %(per_term)s
+    ) x
 ),
 top AS (
     -- domain.lexical.idf inside domain.lexical.term_score, summed in query_terms' order
     -- (code point order: the C collation's) so that both stores add the same floats.
     SELECT h.src, h.version,
-           sum(ln((s.n - df.df + {_f(0.5)}) / (df.df + {_f(0.5)}) + {_f(1.0)})
+           sum(ln((s.n - h.df + {_f(0.5)}) / (h.df + {_f(0.5)}) + {_f(1.0)})
                * h.tf * {_f(lexical.K1 + 1)}
                / (h.tf + {_f(lexical.K1)}
                   * ({_f(1 - lexical.B)} + {_f(lexical.B)} * h.dl / s.avgdl))
                ORDER BY h.term COLLATE "C") AS score
-    FROM hits h JOIN df ON df.term = h.term, corpus s
+    FROM hits h, corpus s
     GROUP BY h.src, h.version
     -- domain.lexical.best_first
     ORDER BY score DESC, h.version DESC

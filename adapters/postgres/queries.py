@@ -117,22 +117,41 @@ ins AS (
     INSERT INTO context_versions (
         tenant_id, context_id, version, kind, role, content, name, tool_calls, tool_call_id,
         metadata, token_count, token_source, pinned, is_pin, eligible_before, covers_first,
-        covers_last, embedding, search, term_count, eligible_count_before,
+        covers_last, embedding, term_count, eligible_count_before,
         eligible_terms_before, scope, created_at)
     SELECT %(tenant)s, %(id)s, ctx.base + r.ord, r.kind, r.role, r.content::json, r.name,
            r.tool_calls::json, r.tool_call_id, r.metadata::json, r.token_count,
            r.token_source, r.pinned, r.is_pin, ctx.ebase + r.ebefore, r.covers_first,
            r.covers_last, (%(embeddings)s::vector[])[r.ord],
-           -- The domain's terms as written (adapters/postgres/lexical.search_vector): no
-           -- text parser splits them again.
-           r.search::tsvector, r.term_count, ctx.cbase + r.cbefore, ctx.tbase + r.tbefore,
+           r.term_count, ctx.cbase + r.cbefore, ctx.tbase + r.tbefore,
            r.scope, %(now)s
     FROM ctx, json_to_recordset(%(rows)s::json) AS r(
         ord integer, kind text, role text, content text, name text, tool_calls text,
         tool_call_id text, metadata text, token_count integer, token_source text,
         pinned boolean, is_pin boolean, ebefore bigint, covers_first integer,
-        covers_last integer, search text, term_count integer, cbefore integer,
+        covers_last integer, term_count integer, cbefore integer,
         tbefore bigint, scope text[])
+),
+-- The lexical postings (migration 012): the domain's terms as split in Python (no text
+-- parser splits them again), one row per (eligible entry, distinct term). A term's count
+-- is bumped under the context's lock and read back, so its new holders' nth follow on.
+posting AS MATERIALIZED (
+    SELECT p.term, p.ords, p.tfs, p.dls
+    FROM ctx, json_to_recordset(%(postings)s::json) AS p(
+        term text, ords integer[], tfs integer[], dls integer[])
+),
+counted AS (
+    INSERT INTO lexical_terms AS t (tenant_id, context_id, term, df)
+    SELECT %(tenant)s, %(id)s, p.term, cardinality(p.ords) FROM posting p
+    ON CONFLICT (tenant_id, context_id, term) DO UPDATE SET df = t.df + EXCLUDED.df
+    RETURNING t.term, t.df
+),
+posted AS (
+    INSERT INTO lexical_postings (tenant_id, context_id, term, version, tf, dl, nth)
+    SELECT %(tenant)s, %(id)s, p.term, ctx.base + x.ord, x.tf, x.dl,
+           t.df - cardinality(p.ords) + x.i
+    FROM ctx, posting p JOIN counted t ON t.term = p.term,
+         unnest(p.ords, p.tfs, p.dls) WITH ORDINALITY AS x(ord, tf, dl, i)
 ),
 -- Quotas (migration 008): while one is on, the tenant's usage grows in the same statement,
 -- and the row's CHECK fails the whole statement when the limits would be passed.
@@ -464,6 +483,15 @@ WITH gone AS (
     DELETE FROM context_versions
     WHERE tenant_id = %(tenant)s AND context_id = %(id)s AND version > %(shared)s
     RETURNING embedding IS NOT NULL AS embedded
+),
+postings AS (
+    -- The rows' terms go with them; a fork's shared rows keep theirs.
+    DELETE FROM lexical_postings
+    WHERE tenant_id = %(tenant)s AND context_id = %(id)s AND version > %(shared)s
+),
+terms AS (
+    -- Counts for appends, which a purged context never takes again.
+    DELETE FROM lexical_terms WHERE tenant_id = %(tenant)s AND context_id = %(id)s
 )
 SELECT count(*) AS entries, count(*) FILTER (WHERE embedded) AS embeddings FROM gone
 """

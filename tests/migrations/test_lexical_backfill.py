@@ -80,8 +80,16 @@ VALUES (%(tenant)s, %(id)s, %(version)s, %(kind)s, %(role)s, %(content)s, %(tool
         to_tsvector('simple', %(text)s), %(now)s)
 """
 _LEXICAL_COLUMNS = """
-SELECT version, search::text, term_count, eligible_count_before, eligible_terms_before
+SELECT version, term_count, eligible_count_before, eligible_terms_before
 FROM context_versions WHERE tenant_id = %s AND context_id = %s ORDER BY version
+"""
+# 012 turns 005's search vectors into postings and per-term counts.
+_POSTINGS = """
+SELECT term, version, tf, dl, nth FROM lexical_postings
+WHERE tenant_id = %s AND context_id = %s ORDER BY term, version
+"""
+_TERMS = """
+SELECT term, df FROM lexical_terms WHERE tenant_id = %s AND context_id = %s ORDER BY term
 """
 _TOTALS = "SELECT eligible_count, eligible_terms FROM contexts WHERE tenant_id = %s AND id = %s"
 
@@ -155,6 +163,9 @@ def test_old_contexts_are_backfilled_as_the_application_writes_them(
             legacy = conn.execute(_LEXICAL_COLUMNS, (TENANT, LEGACY)).fetchall()
             fresh = conn.execute(_LEXICAL_COLUMNS, (TENANT, FRESH)).fetchall()
             assert legacy == fresh
+            for statement in (_POSTINGS, _TERMS):
+                legacy = conn.execute(statement, (TENANT, LEGACY)).fetchall()
+                assert legacy and legacy == conn.execute(statement, (TENANT, FRESH)).fetchall()
             totals = conn.execute(_TOTALS, (TENANT, LEGACY)).fetchone()
             assert totals == conn.execute(_TOTALS, (TENANT, FRESH)).fetchone()
             assert totals is not None and totals[0] == 6

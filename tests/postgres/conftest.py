@@ -10,7 +10,7 @@ import pytest
 
 # Rows straight into the tables, as the append path would lay them out: n eligible
 # messages of `tokens` each (running sums included), loaded by generate_series in SQL.
-# For "message N", to_tsvector gives the domain's terms, each once: two per entry.
+# "message N" holds two terms, each once: its postings (migration 012) are loaded too.
 _CONTEXT = """
 INSERT INTO contexts (tenant_id, id, name, policy, head_version, token_total,
                       eligible_total, eligible_count, eligible_terms, created_at, updated_at)
@@ -19,13 +19,23 @@ VALUES (%(t)s, %(c)s, 'bulk', '{}', %(n)s, %(n)s::bigint * %(tok)s,
 """
 _ROWS = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, search, term_count,
+    token_count, token_source, pinned, is_pin, eligible_before, term_count,
     eligible_count_before, eligible_terms_before, created_at)
 SELECT %(t)s, %(c)s, g, 'message', CASE WHEN g %% 2 = 0 THEN 'assistant' ELSE 'user' END,
        to_json('message ' || g), '{}', %(tok)s, 'client', false, false,
-       (g - 1)::bigint * %(tok)s, to_tsvector('simple', 'message ' || g), 2, g - 1,
+       (g - 1)::bigint * %(tok)s, 2, g - 1,
        (g - 1)::bigint * 2, now()
 FROM generate_series(1, %(n)s) AS g
+"""
+_POSTINGS = """
+INSERT INTO lexical_postings (tenant_id, context_id, term, version, tf, dl, nth)
+SELECT %(t)s, %(c)s, x.term, g, 1, 2, x.nth
+FROM generate_series(1, %(n)s) AS g, LATERAL (VALUES ('message', g), (g::text, 1)) AS x(term, nth)
+"""
+_TERMS = """
+INSERT INTO lexical_terms (tenant_id, context_id, term, df)
+SELECT %(t)s, %(c)s, 'message', %(n)s
+UNION ALL SELECT %(t)s, %(c)s, g::text, 1 FROM generate_series(1, %(n)s) AS g
 """
 
 Loader = Callable[[str, int], str]
@@ -50,7 +60,10 @@ def load_history(postgres_url: str) -> Loader:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(_CONTEXT, params)
             conn.execute(_ROWS, params)
+            conn.execute(_POSTINGS, params)
+            conn.execute(_TERMS, params)
             conn.execute("ANALYZE context_versions")
+            conn.execute("ANALYZE lexical_postings")
         return cid
 
     return load

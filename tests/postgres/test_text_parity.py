@@ -6,9 +6,10 @@ plain model in tests/support/bm25.py, which scans the history as domain/lexical.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,8 +19,18 @@ from adapters.memory.store import MemoryStore
 from adapters.postgres.store import PostgresStore
 from adapters.summaries import ExtractiveSummarizer
 from adapters.tokens import OfflineTokenCounter
+from domain import lexical
 from domain.errors import BudgetTooSmall
-from domain.model import ContentPart, Context, EntryDraft, EntryKind, Role, ToolCall, VersionRange
+from domain.model import (
+    ContentPart,
+    Context,
+    Entry,
+    EntryDraft,
+    EntryKind,
+    Role,
+    ToolCall,
+    VersionRange,
+)
 from domain.window import Window
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
@@ -123,14 +134,35 @@ def both(postgres_store: PostgresStore) -> Iterator[list[ContextStore]]:
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=steps(most=6), queries=st.lists(QUERY, min_size=1, max_size=3), k=st.integers(1, 30))
+@given(
+    steps=steps(most=6),
+    queries=st.lists(QUERY, min_size=1, max_size=3),
+    k=st.integers(1, 30),
+    # The cut to each term's newest holders: the real one, and ones these small histories
+    # pass, so that the cut itself is held to the model.
+    cut=st.sampled_from([lexical.POSTINGS_PER_TERM, 1, 3]),
+)
 def test_both_stores_rank_text_as_the_model(
-    both: list[ContextStore], steps: list[Any], queries: list[str], k: int
+    both: list[ContextStore], steps: list[Any], queries: list[str], k: int, cut: int
 ) -> None:
     tenant, cid = _build(both, steps)
     memory, postgres = both
     entries = memory.read_entries(tenant, cid, limit=1000).items
     through = memory.get_context(tenant, cid).compacted_through
+    with patch.object(lexical, "POSTINGS_PER_TERM", cut):
+        _rank_as_the_model(memory, postgres, tenant, cid, entries, through, queries, k)
+
+
+def _rank_as_the_model(
+    memory: ContextStore,
+    postgres: ContextStore,
+    tenant: str,
+    cid: str,
+    entries: Sequence[Entry],
+    through: int,
+    queries: list[str],
+    k: int,
+) -> None:
     for text in queries:
         want = model_ranking(entries, compacted_through=through, text=text, k=k)
         for store in (memory, postgres):

@@ -23,9 +23,9 @@ def model_ranking(
     avgdl = lexical.average_length(terms_total=sum(map(len, corpus.values())), n=n)
     scores: dict[int, float] = {}
     for term in lexical.query_terms(text):
-        holders = [v for v, words in corpus.items() if term in words]
+        holders = sorted((v for v, words in corpus.items() if term in words), reverse=True)
         weight = lexical.idf(n=n, df=len(holders))
-        for v in holders:
+        for v in holders[: lexical.POSTINGS_PER_TERM]:  # the term's newest holders
             words = corpus[v]
             tf = min(words.count(term), lexical.MAX_TERM_FREQUENCY)
             score = lexical.term_score(idf=weight, tf=tf, dl=len(words), avgdl=avgdl)
