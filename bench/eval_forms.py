@@ -18,7 +18,7 @@ Two splits, each of several seeds (one conversation per seed):
   the headline.
 
 For each budget (2k, 4k, 8k, 16k tokens) and split, recall (the share of questions whose
-evidence message is in the window), per form and pooled, for four rules over one store:
+evidence message is in the window), per form and pooled, for five rules over one store:
 - `recency`: the plain window (no query);
 - `bm25_then_recency`: the baseline, a plain rule computed here from the history the
   engine returns: pins, the question, then the question's top Okapi BM25 matches (k1 1.2,
@@ -26,8 +26,11 @@ evidence message is in the window), per form and pooled, for four rules over one
   until half the budget is spent, then the most recent entries that fit, each tool call
   travelling with all its results;
 - `query_aware`: the engine's window with the question's text as query;
-- `query_aware_vector`: with its text and its vector too (every message and the question
-  embedded client-side with the local model, adapters/embedders/local.py).
+- `query_aware_vector_only`: with the question's vector only (every message and the
+  question embedded client-side with the local model, adapters/embedders/local.py);
+- `query_aware_vector`: with its text and its vector too: the fused ranking. Its
+  `fusion_margin` line is its recall less the better of the two single rankings' (text
+  only, vector only), which must never be negative.
 Every window is checked (within budget, pins first then chronological, no tool result
 without its call, no call without all its results); each rule's invalid count is printed
 and must be 0.
@@ -36,8 +39,8 @@ Lines: `eval_forms.<split>.<rule>.<form|pooled>`, n the budget, value the recall
 engine's rules name `eval_forms.<split>.bm25_then_recency.<same>` as their baseline,
 bm25_then_recency names recency. The store is memory; with KATA_EVAL_FORMS_POSTGRES=1
 (and always at smoke size) the held-out split runs again on PostgreSQL
-(`eval_forms.postgres.heldout...`; some 6 more minutes at full size: a PostgreSQL fork
-copies its rows, about 1 s at 4k entries). Progress and a table per split go to stderr.
+(`eval_forms.postgres.heldout...`; some minutes more at full size, most of them
+appending and embedding). Progress and a table per split go to stderr.
 A full run on memory takes about 100 s on 2 cores; at smoke size, a few seconds.
 """
 
@@ -75,7 +78,11 @@ SEEDS = {
 SIZE_RANGE = sized((1500, 4000), (150, 150))
 FACTS = sized(40, 5)  # per conversation: 8 of each form
 BUDGETS = (2000, 4000, 8000, 16000)
-RULES = ("recency", "bm25_then_recency", "query_aware", "query_aware_vector")
+RULES = ("recency", "bm25_then_recency", "query_aware", "query_aware_vector_only",
+         "query_aware_vector")
+# The engine's rules; the fused one's line also names the better of its two single
+# rankings (text only, vector only) as a second yardstick: fusion must never lose to it.
+ENGINE_RULES = ("query_aware", "query_aware_vector_only", "query_aware_vector")
 TENANT = "bench-forms"
 POSTGRES_ENV = "KATA_EVAL_FORMS_POSTGRES"
 
@@ -266,6 +273,7 @@ def ask_all(engine: Engine, conv: _facts.Conversation, embedder: LocalEmbedder,
             asks = {
                 "recency": {},
                 "query_aware": {"query": fact.question},
+                "query_aware_vector_only": {"query_embedding": question.embedding},
                 "query_aware_vector": {"query": fact.question,
                                        "query_embedding": question.embedding},
             }
@@ -311,10 +319,13 @@ def evaluate(engine: Engine, embedder: LocalEmbedder, split: str, prefix: str) -
             emit(f"{name}.bm25_then_recency.{group}", budget, recall["bm25_then_recency"],
                  "recall", baseline=f"{name}.recency.{group}",
                  baseline_value=recall["recency"])
-            for rule in ("query_aware", "query_aware_vector"):
+            for rule in ENGINE_RULES:
                 emit(f"{name}.{rule}.{group}", budget, recall[rule], "recall",
                      baseline=f"{name}.bm25_then_recency.{group}",
                      baseline_value=recall["bm25_then_recency"])
+            single = max(recall["query_aware"], recall["query_aware_vector_only"])
+            emit(f"{name}.fusion_margin.{group}", budget,
+                 round(recall["query_aware_vector"] - single, 6), "recall")
     windows = len(asked) * len(BUDGETS)
     for rule in RULES:
         emit(f"{name}.{rule}.invalid_windows", windows,
@@ -326,7 +337,7 @@ def _log_table(name: str, groups: dict[str, list[Asked]],
                table: dict[tuple[str, str, int], float]) -> None:
     """Recall per rule, form and budget, and where BM25 ranks the evidence, on stderr."""
     short = {"recency": "rec", "bm25_then_recency": "bm25", "query_aware": "qa",
-             "query_aware_vector": "qa+v"}
+             "query_aware_vector_only": "v", "query_aware_vector": "qa+v"}
     log(f"{name}: recall per form (questions), rules {'/'.join(short.values())}")
     log(f"  {'form':<12} {'n':>4} " + " ".join(f"{b // 1000:>2}k:{'':<18}" for b in BUDGETS))
     for group, members in groups.items():
@@ -347,8 +358,8 @@ def main() -> None:
     embedder = LocalEmbedder()
     for split in SEEDS:
         evaluate(engine_over(MemoryStore()), embedder, split, "")
-    # PostgreSQL forks copy rows (about 1 s per fork at 4k entries): the full run leaves it
-    # to those who ask; a smoke run always takes that path too.
+    # The held-out split again on PostgreSQL doubles the appends: the full run leaves it to
+    # those who ask; a smoke run always takes that path too.
     if smoke() or os.environ.get(POSTGRES_ENV) == "1":
         from bench._postgres import fresh_database, open_store
 

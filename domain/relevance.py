@@ -43,6 +43,16 @@ def lexical_query(text: str | None) -> str | None:
 # Cormack et al.'s constant: it damps the head of each ranking so that an entry found by
 # both rankings beats one found near the top of only one.
 RRF_K = 60
+# The relevance floor: an entry enters a ranking's share only with at least this fraction
+# of that ranking's best score for the query (BM25 and cosine are each on their own scale;
+# a fraction of the best is on none). Below it, an entry matched the query's weakest
+# evidence only (one common word, a vague likeness), and the relevant share it would take
+# goes to recency instead. Chosen on bench/eval_forms.py's tuning split.
+LEXICAL_FLOOR = 0.0
+SEMANTIC_FLOOR = 0.0
+# Each ranking's weight in the fusion, chosen on the same split (equal weights are RRF).
+LEXICAL_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 1.0
 
 
 @attrs.frozen(kw_only=True)
@@ -65,18 +75,33 @@ class Relevance:
     lexical: tuple[Ranked, ...] = ()
 
 
+def above_floor(ranking: Sequence[Ranked], floor: float) -> Sequence[Ranked]:
+    """The ranking's head whose scores reach `floor` times its best (all of it when the
+    best is not positive: a cosine ranking may be all negative, and then nothing stands
+    out to measure against)."""
+    if not ranking or floor <= 0 or ranking[0].score <= 0:
+        return ranking
+    least = floor * ranking[0].score
+    return [r for r in ranking if r.score >= least]
+
+
 def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[ScoredEntry, ...]:
-    """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings, best first.
+    """Weighted reciprocal rank fusion over the rankings cut at their floors: the sum of
+    weight/(k + rank), best first.
 
     Only ranks count, so cosine and BM25 need no common scale; ties go
     to the newer entry, as in the adapters' rankings.
     """
     scores: dict[int, float] = {}
     entries: dict[int, Entry] = {}
-    for ranking in (relevance.semantic, relevance.lexical):
+    rankings = (
+        (above_floor(relevance.semantic, SEMANTIC_FLOOR), SEMANTIC_WEIGHT),
+        (above_floor(relevance.lexical, LEXICAL_FLOOR), LEXICAL_WEIGHT),
+    )
+    for ranking, weight in rankings:
         for rank, ranked in enumerate(ranking, start=1):
             v = ranked.entry.version
-            scores[v] = scores.get(v, 0.0) + 1.0 / (k + rank)
+            scores[v] = scores.get(v, 0.0) + weight / (k + rank)
             entries[v] = ranked.entry
     order = sorted(scores, key=lambda v: (-scores[v], -v))
     return tuple(ScoredEntry(entry=entries[v], score=scores[v]) for v in order)
