@@ -1,4 +1,5 @@
-"""Query-aware window p50 at 1,500 and 100,000 entries, on memory and on Postgres.
+"""Query-aware window p50 at 1,500 and 100,000 entries, on memory and on Postgres; its
+growth from 1k to 1M entries; and a small context's as its tenant grows around it.
 
 Histories come from bench/_conversations.py (fixed seed; chatter, tool calls, planted
 facts) with client-supplied 64-d vectors from the static offline model (a latency bench:
@@ -7,24 +8,39 @@ the vectors' quality does not matter, and the MiniLM model would spend minutes e
 the engine in batches of 1,000. The query is the last planted fact's question, as text
 and vector; budget 8000, default policy. Baseline: the recency-only window's p50 on the
 same store and history in this run, so the ratio is the price of asking with a query.
+
+Scale (`window_query.<store>.scale.p50`, text query): histories of 1k and 1M entries
+"message N" (every entry holds "message"; N only one), the question "which message was
+<N of an old entry>": a term held by every entry and one held by one. PostgreSQL's are
+written in SQL (rows, running sums and postings as the append path lays them out);
+memory's are appended through the engine. Baseline: the 1k figure, so the ratio is the
+1M/1k growth (at most 3). Tenant growth (`window_query.<store>.tenant_growth.p50`): the
+same 1.5k-entry context in two tenants, one alone and one beside GROWTH more entries in
+other contexts, measured alternately; the ratio is crowded over alone (about 1).
 """
 
 from __future__ import annotations
 
 import functools
 import time
+import uuid
 from collections.abc import Sequence
 
 from adapters.embedders.static import STATIC_DIMENSION, StaticEmbedder
 from adapters.memory.store import MemoryStore
-from bench._common import emit, log, p50_ms, sized
+from adapters.postgres.store import PostgresStore
+from bench._common import emit, log, p50_ms, size_label, sized
 from bench._conversations import conversation
 from bench._postgres import fresh_database, open_store
 from bench.eval_recall import engine_over, with_vectors
-from domain.model import Message
+from domain.model import Message, Role
 from entrypoints.engine import Engine
 
 SIZES = sized((1_500, 100_000), (200, 400))
+SCALE = sized((1_000, 1_000_000), (100, 1_000))
+GROWTH = sized(1_000_000, 2_000)  # entries in the tenant's other contexts
+GROWTH_SIZE = sized(1_500, 150)
+TOKENS = 50
 BUDGET = 8000
 SEED = 7
 TENANT = "bench-window-query"
@@ -62,10 +78,132 @@ def histories(
     return out
 
 
+def scale_question(size: int) -> str:
+    """A question naming an old entry's number and the word every entry holds."""
+    return f"which message was {size // 3}"
+
+
+def synthetic(start: int, stop: int) -> list[Message]:
+    """Entries "message N" for N in [start, stop), users and assistants in turn."""
+    return [
+        Message(role=Role.USER if g % 2 else Role.ASSISTANT, content=f"message {g}",
+                token_count=TOKENS)
+        for g in range(start, stop)
+    ]
+
+
+def _append_synthetic(engine: Engine, tenant: str, size: int) -> str:
+    ctx = engine.create_context(tenant)
+    for start in range(1, size + 1, 1000):
+        engine.append(tenant, ctx.id, synthetic(start, min(start + 1000, size + 1)))
+    return ctx.id
+
+
+# A history of n entries "message N" for `t`, as the append path lays it out: running
+# sums, two terms per entry and their postings (migration 012).
+_CONTEXT = """
+INSERT INTO contexts (tenant_id, id, name, policy, head_version, token_total, eligible_total,
+                      eligible_count, eligible_terms, created_at, updated_at)
+VALUES (%(t)s, %(c)s, 'bulk', '{}', %(n)s, %(n)s::bigint * %(tok)s, %(n)s::bigint * %(tok)s,
+        %(n)s, 2 * %(n)s::bigint, now(), now())
+"""
+_ROWS = """
+INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
+    token_count, token_source, pinned, is_pin, eligible_before, term_count,
+    eligible_count_before, eligible_terms_before, created_at)
+SELECT %(t)s, %(c)s, g, 'message', CASE WHEN g %% 2 = 1 THEN 'user' ELSE 'assistant' END,
+       to_json('message ' || g), '{}', %(tok)s, 'client', false, false,
+       (g - 1)::bigint * %(tok)s, 2, g - 1, (g - 1)::bigint * 2, now()
+FROM generate_series(1, %(n)s) AS g
+"""
+_POSTINGS = """
+INSERT INTO lexical_postings (tenant_id, context_id, term, version, tf, dl, nth)
+SELECT %(t)s, %(c)s, x.term, g, 1, 2, x.nth
+FROM generate_series(1, %(n)s) AS g,
+     LATERAL (VALUES ('message', g), (g::text, 1)) AS x(term, nth)
+"""
+
+
+def _load_synthetic(store: PostgresStore, tenant: str, size: int) -> str:
+    cid = str(uuid.uuid4())
+    params = {"t": tenant, "c": cid, "n": size, "tok": TOKENS}
+    with store.pool.connection() as conn:
+        for statement in (_CONTEXT, _ROWS, _POSTINGS):
+            conn.execute(statement, params)
+    return cid
+
+
+def _vacuum(store: PostgresStore) -> None:
+    with store.pool.connection() as conn:
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE context_versions")
+        conn.execute("VACUUM ANALYZE lexical_postings")
+
+
+def scale(adapter: str, engine: Engine, load: functools.partial[str],
+          settle: functools.partial[None] | None) -> None:
+    """The text-query window at 1k and 1M entries, 1M against 1k."""
+    tenant = f"{TENANT}-scale"
+    made = {}
+    for size in SCALE:
+        t0 = time.perf_counter()
+        made[size] = load(tenant, size)
+        log(f"window_query: {adapter} scale loaded {size} entries in "
+            f"{time.perf_counter() - t0:.1f}s")
+    if settle is not None:
+        settle()
+    base = None
+    for size, cid in made.items():
+        window = engine.window(tenant, cid, budget=BUDGET, query=scale_question(size))
+        wanted = size // 3
+        assert any(w.entry.version == wanted for w in window.entries), "the named entry"
+        ask = functools.partial(engine.window, tenant, cid, budget=BUDGET,
+                                query=scale_question(size))
+        value = p50_ms(ask, repeat=50)
+        base = value if base is None else base
+        emit(f"window_query.{adapter}.scale.p50.{size_label(size)}", size, value, "ms",
+             baseline=f"window_query.{adapter}.scale.p50.{size_label(SCALE[0])}",
+             baseline_value=base)
+
+
+def tenant_growth(adapter: str, engine: Engine, load: functools.partial[str],
+                  settle: functools.partial[None] | None) -> None:
+    """A small context's query window alone in its tenant and beside GROWTH entries."""
+    alone, crowded = f"{TENANT}-alone", f"{TENANT}-crowded"
+    ids = {t: load(t, GROWTH_SIZE) for t in (alone, crowded)}
+    t0 = time.perf_counter()
+    for _ in range(10):
+        load(crowded, GROWTH // 10)
+    log(f"window_query: {adapter} grew the tenant by {GROWTH} entries in "
+        f"{time.perf_counter() - t0:.1f}s")
+    if settle is not None:
+        settle()
+    question = scale_question(GROWTH_SIZE)
+    times: dict[str, list[float]] = {alone: [], crowded: []}
+    for _ in range(3):  # A B A B
+        for t in (alone, crowded):
+            ask = functools.partial(engine.window, t, ids[t], budget=BUDGET, query=question)
+            times[t].append(p50_ms(ask, repeat=30))
+    a, c = sorted(times[alone])[1], sorted(times[crowded])[1]
+    emit(f"window_query.{adapter}.tenant_growth.p50", GROWTH, c, "ms",
+         baseline=f"window_query.{adapter}.alone.p50", baseline_value=a)
+
+
 def main() -> None:
-    """Print p50s for both adapters and both sizes, each against its recency window."""
+    """Print p50s for both adapters and both sizes, each against its recency window;
+    then the scale and tenant-growth series."""
     embedder = StaticEmbedder()
     made = histories(embedder, SIZES)
-    measure("memory", engine_over(MemoryStore(), dimension=STATIC_DIMENSION), made, embedder)
+    memory = engine_over(MemoryStore(), dimension=STATIC_DIMENSION)
+    measure("memory", memory, made, embedder)
+    load = functools.partial(_append_synthetic, memory)
+    scale("memory", memory, load, None)
+    tenant_growth("memory", memory, load, None)
+    del memory, load
     with fresh_database(STATIC_DIMENSION) as url, open_store(url) as store:
-        measure("postgres", engine_over(store, dimension=STATIC_DIMENSION), made, embedder)
+        postgres = engine_over(store, dimension=STATIC_DIMENSION)
+        measure("postgres", postgres, made, embedder)
+        load = functools.partial(_load_synthetic, store)
+        settle = functools.partial(_vacuum, store)
+        scale("postgres", postgres, load, settle)
+        tenant_growth("postgres", postgres, load, settle)
