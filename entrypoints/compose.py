@@ -22,6 +22,7 @@ from entrypoints.deferred import Deferred, Later
 from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
+from entrypoints.engine.limits import WindowLimits
 from entrypoints.settings import Settings
 from entrypoints.summarizing import summarizers_from_env
 from ports.embedder import Embedder
@@ -153,6 +154,9 @@ def build_engine(
         embedder=embedder,
         dimension=settings.dimension,
         retention_days=settings.retention,
+        window_limits=WindowLimits(
+            max_tokens=settings.window_max_tokens, max_entries=settings.window_max_entries
+        ),
     )
 
 
