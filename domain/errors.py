@@ -147,6 +147,22 @@ class StoreUnavailable(KataError):
     title = "Store unavailable"
 
 
+class WindowTooLarge(KataError):
+    """A window would take more tokens or entries than the deployment lets one request
+    materialise (its budget is refused before anything is read)."""
+
+    title = "Window too large"
+
+    def __init__(self, *, resource: str, limit: int, requested: int) -> None:
+        super().__init__(
+            f"a window may take at most {limit} {resource}; this one takes {requested}: "
+            f"ask for a smaller budget"
+        )
+        self.resource = resource
+        self.limit = limit
+        self.requested = requested
+
+
 class QuotaExceeded(KataError):
     """An append would take the tenant past its quota of stored entries or bytes."""
 

@@ -9,18 +9,20 @@ for either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, contextmanager
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
 from domain.quota import NO_QUOTA, Quota
+from entrypoints.deferred import Deferred, Later
 from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
 from entrypoints.engine import Store as ContextStore
+from entrypoints.engine.limits import WindowLimits
 from entrypoints.settings import Settings
 from entrypoints.summarizing import summarizers_from_env
 from ports.embedder import Embedder
@@ -64,26 +66,55 @@ def postgres_adapters(
     quota: Quota = NO_QUOTA,
 ) -> Adapters:
     """Both stores over one pool on `url`, built closed: the lifespan opens it (after
-    `before`, e.g. migrations) when the app starts and closes it when the app stops."""
-    from adapters.postgres.keys import PostgresKeyStore
-    from adapters.postgres.pool import build_pool
-    from adapters.postgres.store import PostgresStore
-    from entrypoints.lifespan import pool_lifespan
+    `before`, e.g. migrations) when the app starts and closes it when the app stops.
 
-    pool = build_pool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        max_idle=max_idle,
-        prepare=prepare,
-        timeout=timeout,
-    )
+    The pool and the stores are made on first use (the lifespan's start, at the latest),
+    so building an app imports neither psycopg nor the PostgreSQL adapters: a cold start
+    pays for them when the pool opens, not at import.
+    """
+
+    def make() -> _Postgres:
+        from adapters.postgres.keys import PostgresKeyStore
+        from adapters.postgres.pool import build_pool
+        from adapters.postgres.store import PostgresStore
+
+        pool = build_pool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            max_idle=max_idle,
+            prepare=prepare,
+            timeout=timeout,
+        )
+        return _Postgres(
+            pool=pool, store=PostgresStore(pool, quota=quota), keys=PostgresKeyStore(pool)
+        )
+
+    parts = Later(make)
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        from entrypoints.lifespan import pool_lifespan
+
+        async with pool_lifespan(parts.get().pool, before=before)(app):
+            yield
+
+    def pool_stats() -> Mapping[str, int]:
+        return parts.get().pool.get_stats()  # type: ignore[no-any-return]
+
     return Adapters(
-        store=PostgresStore(pool, quota=quota),
-        keys=PostgresKeyStore(pool),
-        lifespan=(pool_lifespan(pool, before=before),),
-        pool_stats=pool.get_stats,
+        store=cast(ContextStore, Deferred(Later(lambda: parts.get().store))),
+        keys=cast(ApiKeyStore, Deferred(Later(lambda: parts.get().keys))),
+        lifespan=(lifespan,),
+        pool_stats=pool_stats,
     )
+
+
+@attrs.frozen(kw_only=True)
+class _Postgres:
+    pool: Any
+    store: ContextStore
+    keys: ApiKeyStore
 
 
 @contextmanager
@@ -123,6 +154,9 @@ def build_engine(
         embedder=embedder,
         dimension=settings.dimension,
         retention_days=settings.retention,
+        window_limits=WindowLimits(
+            max_tokens=settings.window_max_tokens, max_entries=settings.window_max_entries
+        ),
     )
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
-from adapters.embedders.static import STATIC_DIMENSION, StaticEmbedder
 from ports.embedder import Embedder
 
 CLIENT_SUPPLIED = ("", "none", "client")
@@ -32,10 +30,16 @@ def embedder_from_env(env: Mapping[str, str], *, dimension: int) -> Embedder | N
     kind = env.get("KATA_EMBEDDER", "").strip().lower()
     if kind in CLIENT_SUPPLIED:
         return None
+    # Each embedder's module is imported only when it is the one asked for: a deployment
+    # whose clients send vectors (the default) imports neither at cold start.
     if kind == "local":
+        from adapters.embedders.local import LOCAL_DIMENSION, LocalEmbedder
+
         _check_dimension(kind, LOCAL_DIMENSION, dimension)
         return LocalEmbedder()
     if kind == "static":
+        from adapters.embedders.static import STATIC_DIMENSION, StaticEmbedder
+
         _check_dimension(kind, STATIC_DIMENSION, dimension)
         return StaticEmbedder()
     if kind == "openai":

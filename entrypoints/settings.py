@@ -98,6 +98,10 @@ class Settings:
     # context's policy says otherwise (domain.retention).
     retention_days: int = DEFAULT_DAYS
     receipt_retention_days: int = DEFAULT_DAYS
+    # What one window may materialise: the tokens it may take (budget minus reserve) and
+    # the entries it may hold (entrypoints.engine.limits.WindowLimits).
+    window_max_tokens: int = 1_000_000
+    window_max_entries: int = 10_000
     # What a scheduler presents to GET /api/admin/retention (Vercel sends CRON_SECRET).
     cron_secret: str | None = None
 
@@ -143,4 +147,6 @@ class Settings:
             retention_days=_int(env, "KATA_RETENTION_DAYS", DEFAULT_DAYS),
             receipt_retention_days=_int(env, "KATA_RECEIPT_RETENTION_DAYS", DEFAULT_DAYS),
             cron_secret=env.get("CRON_SECRET") or None,
+            window_max_tokens=_int(env, "KATA_WINDOW_MAX_TOKENS", 1_000_000),
+            window_max_entries=_int(env, "KATA_WINDOW_MAX_ENTRIES", 10_000),
         )

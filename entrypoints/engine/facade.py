@@ -36,7 +36,7 @@ from entrypoints.engine import (
     window,
 )
 from entrypoints.engine.drafting import Drafter
-from entrypoints.engine.limits import MAX_BATCH
+from entrypoints.engine.limits import MAX_BATCH, WINDOW_LIMITS, WindowLimits
 from entrypoints.engine.policy_guess import PolicyGuess
 from entrypoints.engine.store import Store
 from ports.clock import Clock, IdGenerator
@@ -62,6 +62,8 @@ class Engine:
     # How long deleted contexts stay restorable and receipts are kept (a context's policy
     # may say otherwise).
     retention_days: RetentionDays = attrs.field(factory=RetentionDays)
+    # What one window may materialise (WindowTooLarge past it).
+    window_limits: WindowLimits = WINDOW_LIMITS
     _drafter: Drafter = attrs.field(init=False, repr=False, eq=False)
     _guess: PolicyGuess = attrs.field(factory=PolicyGuess, init=False, repr=False, eq=False)
 
@@ -244,6 +246,7 @@ class Engine:
             budget=budget, reserve=reserve, query=query, query_embedding=query_embedding,
             relevant_share=relevant_share, neighbours=neighbours, at=at,
             include_summary=include_summary, recorder=self._recorder, record=record,
+            limits=self.window_limits,
         )
 
     def receipt(self, tenant_id: str, context_id: str, receipt_id: str) -> RecordedWindow:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from domain.errors import InvalidInput
+import attrs
+
+from domain.errors import InvalidInput, WindowTooLarge
 from domain.model import storable_text
 
 MAX_BATCH = 1000
@@ -37,3 +39,29 @@ def query_text(query: str | None) -> str | None:
         raise InvalidInput(f"query must be at most {MAX_QUERY_CHARS} characters")
     storable_text(query, what="query")
     return query
+
+
+@attrs.frozen(kw_only=True)
+class WindowLimits:
+    """What one window may materialise: the tokens it may take (its budget minus its
+    reserve, checked before anything is read, which bounds the entries read since each
+    takes a token at least) and the entries it may hold (checked once it is chosen,
+    before it is recorded or sent). Without them a 2M-token window of a 100k-entry
+    context is a 30 MB response that costs the server 75 MB while it is made."""
+
+    max_tokens: int = attrs.field(default=1_000_000, validator=attrs.validators.ge(1))
+    max_entries: int = attrs.field(default=10_000, validator=attrs.validators.ge(1))
+
+    def check_budget(self, budget: int, reserve: int) -> None:
+        """Refuse a budget whose window could take more than `max_tokens`."""
+        wanted = budget - reserve
+        if wanted > self.max_tokens:
+            raise WindowTooLarge(resource="tokens", limit=self.max_tokens, requested=wanted)
+
+    def check_entries(self, count: int) -> None:
+        """Refuse a chosen window of more than `max_entries` entries."""
+        if count > self.max_entries:
+            raise WindowTooLarge(resource="entries", limit=self.max_entries, requested=count)
+
+
+WINDOW_LIMITS = WindowLimits()

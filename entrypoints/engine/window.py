@@ -10,7 +10,7 @@ from domain.tool_clearing import CLEARED_TEXT
 from domain.window import Window, WindowCandidates, check_budget
 from domain.window_rules import WindowRules, choose_window, rules_of, tail_reach
 from entrypoints.engine.drafting import Drafter
-from entrypoints.engine.limits import query_text
+from entrypoints.engine.limits import WINDOW_LIMITS, WindowLimits, query_text
 from entrypoints.engine.policy_guess import PolicyGuess, candidates_on_policy
 from entrypoints.engine.receipts import Recorder, recorded
 from entrypoints.engine.relevance import with_relevance
@@ -40,6 +40,7 @@ def window(
     include_summary: bool = True,
     recorder: Recorder | None = None,
     record: bool | None = None,
+    limits: WindowLimits = WINDOW_LIMITS,
 ) -> Window:
     """The best window for the budget (the policy's where not given), recorded as a
     receipt when `record` (else the policy's record_windows) says so.
@@ -49,9 +50,11 @@ def window(
     entries either side; the policy's where not given); without one, recency only.
     With `at`, the window the context produced at that version (its entries and its
     compaction state then; the policy as it is now). Without `include_summary`, no
-    compaction summary: the entries it covers compete as any others.
+    compaction summary: the entries it covers compete as any others. WindowTooLarge
+    when the window would pass `limits` (a budget past them is refused before any read).
     """
     check_relevance_knobs(relevant_share, neighbours)
+    _check_asked_budget(tenant_id, context_id, budget, reserve, contexts=contexts, limits=limits)
     query = query_text(query)
     if query_embedding is not None:
         drafter.check_dimension(query_embedding)
@@ -63,9 +66,11 @@ def window(
     budget = policy.budget if budget is None else budget
     reserve = policy.reserve if reserve is None else reserve
     embedding = drafter.query_embedding(query, query_embedding)
+    limits.check_budget(budget, reserve)  # the policy's budget, when none was asked
     rules = _rules(policy, drafter)
     if query is None and embedding is None:
         chosen = choose_window(candidates, budget=budget, reserve=reserve, rules=rules)
+        limits.check_entries(len(chosen.entries))
         return recorded(recorder, record, tenant_id, context_id, chosen, policy=policy)
     check_budget(budget, reserve)
     share = policy.relevant_share if relevant_share is None else relevant_share
@@ -86,10 +91,29 @@ def window(
     chosen = choose_window(
         candidates, budget=budget, reserve=reserve, rules=rules, share=share, neighbours=near
     )
+    limits.check_entries(len(chosen.entries))
     return recorded(
         recorder, record, tenant_id, context_id, chosen, policy=policy,
         query=query, embedding=embedding, relevant_share=share, neighbours=near,
     )
+
+
+def _check_asked_budget(
+    tenant_id: str,
+    context_id: str,
+    budget: int | None,
+    reserve: int | None,
+    *,
+    contexts: Contexts,
+    limits: WindowLimits,
+) -> None:
+    # Before any entry is read: a budget past the cap even with no reserve is checked
+    # with the reserve the window will use (the policy's, read here, when none is asked).
+    if budget is None or budget - (reserve or 0) <= limits.max_tokens:
+        return
+    if reserve is None:
+        reserve = contexts.get_context(tenant_id, context_id).policy.reserve
+    limits.check_budget(budget, reserve)
 
 
 def _rules(policy: Policy, drafter: Drafter) -> WindowRules:

@@ -114,6 +114,14 @@ BUDGET_TOO_SMALL = _t(
     "Budget too small",
     "The pinned entries alone do not fit the budget minus the reserve.",
 )
+WINDOW_TOO_LARGE = _t(
+    "window-too-large",
+    422,
+    "Window too large",
+    "The window would take more tokens (budget minus reserve) or entries than one request "
+    "may (KATA_WINDOW_MAX_TOKENS, KATA_WINDOW_MAX_ENTRIES); the body says which "
+    "(resource), the limit and what was asked. Nothing was recorded.",
+)
 IDEMPOTENCY_KEY_REUSED = _t(
     "idempotency-key-reused",
     422,
@@ -158,8 +166,8 @@ ALL: tuple[ProblemType, ...] = (
     VERSION_CONFLICT, NOTHING_TO_COMPACT, SUMMARY_NOT_SHORTER, NOT_REVERTIBLE, PAYLOAD_TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
     VALIDATION, INVALID_INPUT, EMPTY_BATCH, DIMENSION_MISMATCH, VERSION_OUT_OF_RANGE,
-    BUDGET_TOO_SMALL, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER, JSON_TOO_DEEP, QUOTA_EXCEEDED,
-    INTERNAL, SERVICE_UNAVAILABLE, RECEIPT_NOT_FOUND,
+    BUDGET_TOO_SMALL, WINDOW_TOO_LARGE, IDEMPOTENCY_KEY_REUSED, UNKNOWN_PARAMETER,
+    JSON_TOO_DEEP, QUOTA_EXCEEDED, INTERNAL, SERVICE_UNAVAILABLE, RECEIPT_NOT_FOUND,
 )  # fmt: skip
 
 # Most specific first: lookup walks the exception's MRO.
@@ -176,6 +184,7 @@ _DOMAIN: dict[type[errors.KataError], ProblemType] = {
     errors.DimensionMismatch: DIMENSION_MISMATCH,
     errors.VersionOutOfRange: VERSION_OUT_OF_RANGE,
     errors.BudgetTooSmall: BUDGET_TOO_SMALL,
+    errors.WindowTooLarge: WINDOW_TOO_LARGE,
     errors.IdempotencyKeyReused: IDEMPOTENCY_KEY_REUSED,
     errors.QuotaExceeded: QUOTA_EXCEEDED,
     errors.InvalidInput: INVALID_INPUT,
@@ -260,6 +269,8 @@ def domain_error(request: Request[Any, Any, Any], exc: errors.KataError) -> Resp
             "used": exc.used,
             "requested": exc.requested,
         }
+    elif isinstance(exc, errors.WindowTooLarge):
+        extra = {"resource": exc.resource, "limit": exc.limit, "requested": exc.requested}
     elif isinstance(exc, errors.ReceiptNotFound):
         extra = {"receipt_id": exc.receipt_id}
     elif isinstance(exc, errors.SummaryNotShorter):

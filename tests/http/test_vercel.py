@@ -6,6 +6,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -43,7 +44,54 @@ def test_api_index_exposes_an_asgi_app_without_connecting() -> None:
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "Litestar"
+    assert out.stdout.strip() == "_Litestar"  # Litestar without its pydantic plugins
+
+
+def test_api_index_imports_none_of_what_a_cold_start_defers() -> None:
+    # The PostgreSQL adapters (and psycopg) are made when the lifespan opens the pool;
+    # pydantic, numpy, tokenizers and embedders are never needed to build the app.
+    deferred = (
+        "psycopg", "psycopg_pool", "pgvector", "pydantic", "numpy", "tiktoken", "quicktok",
+        "onnxruntime", "adapters.postgres.store", "adapters.postgres.keys",
+        "adapters.embedders.local", "adapters.embedders.static",
+    )  # fmt: skip
+    code = (
+        "import sys, api.index\n"
+        f"print(','.join(m for m in {deferred!r} if m in sys.modules))"
+    )
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+
+
+def test_the_deferred_stores_are_made_once_on_first_use() -> None:
+    from entrypoints.deferred import Deferred, Later
+
+    made: list[object] = []
+
+    class Thing:
+        size = 3
+
+        def ping(self) -> str:
+            return "pong"
+
+    def make() -> Thing:
+        made.append(Thing())
+        return made[-1]  # type: ignore[return-value]
+
+    stand_in: Any = Deferred(Later(make))
+    assert made == [] and "not made yet" in repr(stand_in)
+    assert stand_in.ping() == "pong" and stand_in.size == 3
+    assert stand_in.ping() == "pong"
+    assert len(made) == 1
+    # The bound method is kept on the stand-in: later calls skip the lookup.
+    assert stand_in.__dict__["ping"].__self__ is made[0]
+    with pytest.raises(AttributeError):
+        stand_in.missing  # noqa: B018
 
 
 @pytest.mark.postgres

@@ -1,0 +1,59 @@
+"""Objects made on first use: what a cold start does not need until the app starts.
+
+The Vercel entry builds its app at import; the PostgreSQL stores, their pool and psycopg
+behind them (a third of that import) are needed only once the lifespan opens the pool.
+`Deferred` stands in for such an object and makes it, once, on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Later(Generic[T]):
+    """A value made by `make` the first time it is asked for, then kept (thread-safe)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make: Callable[[], T] | None = make
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def made(self) -> bool:
+        """Whether the value has been made."""
+        return self._make is None
+
+    def get(self) -> T:
+        """The value, made now if it was not yet."""
+        if self._make is not None:
+            with self._lock:
+                if self._make is not None:
+                    self._value = self._make()
+                    self._make = None
+        return self._value  # type: ignore[return-value]
+
+
+class Deferred:
+    """Stands in for the object `later` makes: any attribute asked of it is the made
+    object's. Methods are kept on the stand-in once looked up, so after the first call
+    each one is found as fast as on the object itself."""
+
+    def __init__(self, later: Later[Any]) -> None:
+        self._later = later
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names not found on the stand-in itself.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(self._later.get(), name)
+        if callable(value):
+            self.__dict__[name] = value
+        return value
+
+    def __repr__(self) -> str:
+        state = repr(self._later.get()) if self._later.made else "not made yet"
+        return f"<Deferred: {state}>"
