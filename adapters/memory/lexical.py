@@ -46,6 +46,8 @@ class LexicalIndex:
 
 
 _NO_END = 2**63
+_K1, _B = lexical.K1, lexical.B
+_K1_PLUS_1, _ONE_LESS_B = lexical.K1 + 1, 1 - lexical.B
 
 
 def top_over(
@@ -80,10 +82,13 @@ def top_over(
         idf = lexical.idf(n=n, df=df)
         left = lexical.POSTINGS_PER_TERM  # the term's newest holders only (domain.lexical)
         for index, versions, tfs, a, b in reversed(found):  # segments ascend: newest last
+            lo = max(a, b - left)
             lengths = index._lengths
-            for i in range(b - 1, max(a, b - left) - 1, -1):
-                v = versions[i]
-                score = lexical.term_score(idf=idf, tf=tfs[i], dl=lengths[v], avgdl=avgdl)
+            tail = versions[lo:b]
+            # domain.lexical.term_score, the same operations in the same order (so the same
+            # floats), spelled out: this loop is the ranking's whole cost.
+            for v, tf in zip(tail, tfs[lo:b], strict=True):
+                score = idf * tf * _K1_PLUS_1 / (tf + _K1 * (_ONE_LESS_B + _B * lengths[v] / avgdl))
                 scores[v] = scores[v] + score if v in scores else score
             left -= b - a
             if left <= 0:
