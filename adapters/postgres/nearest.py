@@ -28,16 +28,43 @@ def rows(
     """
     if cur.connection.info.transaction_status is not psycopg.pq.TransactionStatus.INTRANS:
         raise RuntimeError("nearest.rows runs inside a transaction")
+    send(cur, indexed, params, k=k, steer=steer, ef_search=ef_search)
+    return finish(cur, exact, params, k=k, found=cur.fetchall())
+
+
+def send(
+    cur: psycopg.Cursor[Any],
+    indexed: str,
+    params: Mapping[str, Any],
+    *,
+    k: int,
+    steer: bool,
+    ef_search: int,
+) -> None:
+    """The settings and the indexed scan, sent on cur (into a pipeline, when one is open);
+    its rows are then on cur. The settings hold for the rest of the transaction."""
     # The candidate list must hold k rows for the first pass to be a good one.
     ef = min(max(ef_search, k), MAX_EF_SEARCH)
-    cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-    cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
+    conn = cur.connection
+    conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order", prepare=False)
+    conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}", prepare=False)
     if steer:
-        cur.execute("SET LOCAL enable_seqscan = off")
-        cur.execute("SET LOCAL enable_sort = off")
+        conn.execute("SET LOCAL enable_seqscan = off", prepare=False)
+        conn.execute("SET LOCAL enable_sort = off", prepare=False)
     # Never prepared: a cached generic plan would keep the settings it was made
     # under, and the same statement runs steered and not.
-    found: list[tuple[Any, ...]] = cur.execute(indexed, params, prepare=False).fetchall()
+    cur.execute(indexed, params, prepare=False)
+
+
+def finish(
+    cur: psycopg.Cursor[Any],
+    exact: str,
+    params: Mapping[str, Any],
+    *,
+    k: int,
+    found: list[tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """The indexed scan's rows, or the exact query's when the scan found fewer than k."""
     if len(found) < k:
         found = cur.execute(exact, params, prepare=False).fetchall()
     return found

@@ -346,22 +346,38 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         # Active entries (pins and the summary included): cheap, and enough to pick a scan.
         active = state["upto"] - through
         base = {**key, "through": through, "k": k}
-        semantic: list[Ranked] = []
-        lexical_ranking: list[Ranked] = []
-        if embedding is not None and k > 0:
-            params = {**base, "q": vector_param(embedding)}
-            if active > self._exact_below:
-                rows = self._nearest(
-                    queries.RANK_SEMANTIC_INDEXED, queries.RANK_SEMANTIC, params, k=k, steer=True
-                )
-            else:
-                rows = self._tuples(queries.RANK_SEMANTIC, params)
-            semantic = [_ranked(r) for r in rows]
         wanted = bm25.query_params(text) if text and k > 0 else None
-        if wanted is not None:
-            rows = self._tuples(bm25.RANK_BM25, {**base, **wanted})
-            lexical_ranking = [_ranked(r) for r in rows]
-        return Relevance(semantic=tuple(semantic), lexical=tuple(lexical_ranking))
+        vector = embedding is not None and k > 0
+        if wanted is None and not vector:
+            return Relevance()
+        semantic: list[tuple[Any, ...]] = []
+        lexical_rows: list[tuple[Any, ...]] = []
+        params = {**base, "q": vector_param(embedding)} if embedding is not None else base
+        indexed = active > self._exact_below
+        # Both rankings in one transaction and one round trip: the lexical one first, as
+        # the HNSW scan's settings (nearest.send) hold for the rest of the transaction.
+        with self._cursor(tenant_id, tuples=True) as cur:
+            conn = cur.connection
+            with conn.pipeline():
+                lex = conn.cursor(row_factory=tuple_row, binary=True)
+                if wanted is not None:
+                    lex.execute(bm25.RANK_BM25, {**base, **wanted})
+                if vector and indexed:
+                    nearest.send(cur, queries.RANK_SEMANTIC_INDEXED, params, k=k, steer=True,
+                                 ef_search=self._ef_search)
+                elif vector:
+                    cur.execute(queries.RANK_SEMANTIC, params)
+            if wanted is not None:
+                lexical_rows = lex.fetchall()
+            if vector:
+                semantic = cur.fetchall()
+                if indexed:
+                    semantic = nearest.finish(cur, queries.RANK_SEMANTIC, params, k=k,
+                                              found=semantic)
+        return Relevance(
+            semantic=tuple(_ranked(r) for r in semantic),
+            lexical=tuple(_ranked(r) for r in lexical_rows),
+        )
 
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:
         """The eligible active entries (after the newest summary) and the active tokens."""
