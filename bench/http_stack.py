@@ -56,9 +56,9 @@ from bench.http_api import _free_port, _served, _wait
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = sized(3, 2)
-SEQUENTIAL = sized(600, 8)  # appends per round, one client
-PER_CLIENT = sized(150, 4)  # appends per client per round, 8 clients
-WINDOWS = sized(400, 8)  # windows per round
+SEQUENTIAL = sized(1000, 8)  # appends per round, one client
+PER_CLIENT = sized(200, 4)  # appends per client per round, 8 clients
+WINDOWS = sized(500, 8)  # windows per round
 WARMUP = sized(20, 2)  # untimed requests per client before each measurement
 CLIENTS = 8
 SIZES = sized((1_000, 1_000_000), (100, 2_000))
@@ -154,6 +154,8 @@ def _scenarios(a: Service, b: Service, windowed: dict[int, str], prefix: str) ->
     p50 = {k: statistics.median(r.p50_ms for r in rs) for k, rs in seq.items()}
     emit(f"{prefix}.append_seq.p50", SEQUENTIAL, p50[a.name], "ms",
          baseline=f"{prefix}.append_seq.p50.{b.name}", baseline_value=p50[b.name])  # fmt: skip
+    log(f"http_stack {prefix}.append_seq.p50: {a.name} {p50[a.name]:.2f} ms, "
+        f"{b.name} {p50[b.name]:.2f} ms")  # fmt: skip
     _compare(f"{prefix}.append_8x8", "msg/s", CLIENTS * PER_CLIENT * BATCH, (a, b),
              lambda svc: _appends(svc, CLIENTS, 1, PER_CLIENT).rate * BATCH)  # fmt: skip
     if prefix == "http_stack":
