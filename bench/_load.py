@@ -104,7 +104,7 @@ def drive(
 
 
 def _request(client: dict[str, Any], i: int) -> bytes:
-    body = client["body"].replace(INDEX, str(i)).encode()
+    body: bytes = client["body"].replace(INDEX, str(i)).encode()
     head = [f"{client['method']} {client['path'].replace(INDEX, str(i))} HTTP/1.1",
             "Host: 127.0.0.1"]  # fmt: skip
     head += [f"{k}: {v}" for k, v in client["headers"].items()]

@@ -162,8 +162,11 @@ def _scenarios(a: Service, b: Service, windowed: dict[int, str], prefix: str) ->
         _compare(f"{prefix}.append_8x1", "msg/s", CLIENTS * PER_CLIENT * BATCH, (a, b),
                  lambda svc: _appends(svc, 1, CLIENTS, PER_CLIENT).rate * BATCH)  # fmt: skip
     for size, cid in windowed.items():
-        _compare(f"{prefix}.window.p50.{size_label(size)}", "ms", size, (a, b),
-                 lambda svc, cid=cid: _windows(svc, cid, WINDOWS).p50_ms)  # fmt: skip
+
+        def window_p50(svc: Service, cid: str = cid) -> float:
+            return _windows(svc, cid, WINDOWS).p50_ms
+
+        _compare(f"{prefix}.window.p50.{size_label(size)}", "ms", size, (a, b), window_p50)
 
 
 @contextlib.contextmanager
