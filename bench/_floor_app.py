@@ -46,9 +46,9 @@ WITH ctx AS (
 ),
 ins AS (
     INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content,
-        token_count, token_source, is_pin, eligible_before, search, created_at)
+        token_count, token_source, is_pin, eligible_before, created_at)
     SELECT %(tenant)s, %(id)s, ctx.base + r.ord, 'message', r.role, to_json(r.content),
-           r.tokens, 'client', false, ctx.ebase + r.before, ''::tsvector, now()
+           r.tokens, 'client', false, ctx.ebase + r.before, now()
     FROM ctx, unnest(%(roles)s::text[], %(contents)s::text[], %(counts)s::integer[],
                      %(befores)s::bigint[]) WITH ORDINALITY AS r(role, content, tokens,
                                                                  before, ord)
