@@ -6,16 +6,19 @@ import math
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain import relevance as relevance_rules
 from domain.errors import InvalidInput
 from domain.model import Entry, EntryKind, Role, ToolCall, VersionRange
 from domain.relevance import (
     Ranked,
     Relevance,
+    above_floor,
     fuse,
     latest_turn_start,
     lexical_query,
@@ -335,6 +338,32 @@ def test_rrf_sums_reciprocal_ranks_and_breaks_ties_to_the_newer_entry() -> None:
 
 def test_rrf_of_nothing_is_nothing() -> None:
     assert fuse(Relevance()) == ()
+
+
+def test_entries_under_a_rankings_floor_never_enter_it() -> None:
+    e = {v: entry(v, Role.USER) for v in (1, 2, 3, 4)}
+    lexical = (Ranked(entry=e[1], score=8.0), Ranked(entry=e[2], score=2.0),
+               Ranked(entry=e[3], score=0.5))
+    assert [r.entry.version for r in above_floor(lexical, 0.25)] == [1, 2]
+    assert above_floor(lexical, 0.0) == lexical
+    # A cosine ranking that is all negative has no best to measure against: kept whole.
+    negative = (Ranked(entry=e[4], score=-0.1), Ranked(entry=e[3], score=-0.4))
+    assert above_floor(negative, 0.5) == negative
+    with patch.object(relevance_rules, "LEXICAL_FLOOR", 0.25):
+        fused = fuse(Relevance(lexical=lexical))
+    assert [s.entry.version for s in fused] == [1, 2]
+
+
+def test_a_rankings_weight_scales_its_share_of_the_fusion() -> None:
+    e = {v: entry(v, Role.USER) for v in (1, 2)}
+    relevance = Relevance(semantic=(Ranked(entry=e[1], score=0.9),),
+                          lexical=(Ranked(entry=e[2], score=7.0),))
+    # Equal weights: a tie, to the newer entry; a heavier lexical ranking wins outright.
+    assert [s.entry.version for s in fuse(relevance)] == [2, 1]
+    with patch.object(relevance_rules, "SEMANTIC_WEIGHT", 2.0):
+        fused = fuse(relevance)
+    assert [s.entry.version for s in fused] == [1, 2]
+    assert fused[0].score == pytest.approx(2 / 61)
 
 
 def test_lexical_query_keeps_the_words_that_tell_entries_apart() -> None:
