@@ -75,6 +75,16 @@ class Relevance:
     lexical: tuple[Ranked, ...] = ()
 
 
+@attrs.frozen(kw_only=True)
+class RankBasis:
+    """What a caller already read of the history a ranking is over: its last version
+    (the head, or `at`) and how far its compaction state reached then. A store that would
+    otherwise read them first may rank on them instead."""
+
+    upto: int
+    compacted_through: int
+
+
 def above_floor(ranking: Sequence[Ranked], floor: float) -> Sequence[Ranked]:
     """The ranking's head whose scores reach `floor` times its best (all of it when the
     best is not positive: a cosine ranking may be all negative, and then nothing stands

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from domain.relevance import Relevance
+from domain.relevance import RankBasis, Relevance
 
 
 class Ranking(Protocol):
@@ -21,9 +21,12 @@ class Ranking(Protocol):
         k: int,
         at: int | None = None,
         summaries: bool = True,
+        basis: RankBasis | None = None,
     ) -> Relevance:
         """The top-k eligible active entries by cosine to `embedding` and by BM25 on
         `text` (domain.lexical); each ranking is empty when its query part is None. As
         of version `at` (the head when None): its entries, corpus and compaction state.
-        With `summaries` false, entries a summary covers are ranked too."""
+        With `summaries` false, entries a summary covers are ranked too. `basis`, when
+        given, is that version and compaction state as the caller read them (a window's
+        candidates): the store need not read them again."""
         ...

@@ -31,7 +31,7 @@ from domain.model import (
 )
 from domain.pagination import time_page
 from domain.quota import NO_QUOTA, Quota, Usage
-from domain.relevance import Ranked, Relevance
+from domain.relevance import RankBasis, Ranked, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import BasisChanged, DraftBasis
 
@@ -208,8 +208,10 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
         k: int,
         at: int | None = None,
         summaries: bool = True,
+        basis: RankBasis | None = None,
     ) -> Relevance:
-        """Exact cosine and BM25 over the eligible active entries, ties to newer versions."""
+        """Exact cosine and BM25 over the eligible active entries, ties to newer versions
+        (`basis` is not needed: the history is at hand)."""
         with self._lock:
             log = self._live(tenant_id, context_id)
             if at is not None:

@@ -52,7 +52,7 @@ from domain.model import (
 )
 from domain.pagination import context_cursor, parse_context_cursor, time_cursor
 from domain.quota import NO_QUOTA, Quota, Usage
-from domain.relevance import Ranked, Relevance
+from domain.relevance import RankBasis, Ranked, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import DraftBasis
 
@@ -332,19 +332,18 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         k: int,
         at: int | None = None,
         summaries: bool = True,
+        basis: RankBasis | None = None,
     ) -> Relevance:
-        """Cosine (HNSW on long histories) and BM25 over eligible active entries, ties to newer."""
+        """Cosine (HNSW on long histories) and BM25 over eligible active entries, ties to newer.
+
+        Without a basis, the history's end and compaction state are read first (a round
+        trip); with one, both rankings are the only round trip."""
         key = {"tenant": tenant_id, "id": context_id, "at": at}
-        if at is not None and at < 0:
-            versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
-        state = self._one(queries.CONTEXT_STATE, key)
-        if state is None:
-            raise ContextNotFound(context_id)
-        if at is not None:
-            versioning.check_version(at, state["head_version"])
-        through = state["compacted_through"] if summaries else 0
+        if basis is None:
+            basis = self._basis(tenant_id, context_id, at)
+        through = basis.compacted_through if summaries else 0
         # Active entries (pins and the summary included): cheap, and enough to pick a scan.
-        active = state["upto"] - through
+        active = basis.upto - through
         base = {**key, "through": through, "k": k}
         wanted = bm25.query_params(text) if text and k > 0 else None
         vector = embedding is not None and k > 0
@@ -378,6 +377,17 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
             semantic=tuple(_ranked(r) for r in semantic),
             lexical=tuple(_ranked(r) for r in lexical_rows),
         )
+
+    def _basis(self, tenant_id: str, context_id: str, at: int | None) -> RankBasis:
+        key = {"tenant": tenant_id, "id": context_id, "at": at}
+        if at is not None and at < 0:
+            versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
+        state = self._one(queries.CONTEXT_STATE, key)
+        if state is None:
+            raise ContextNotFound(context_id)
+        if at is not None:
+            versioning.check_version(at, state["head_version"])
+        return RankBasis(upto=state["upto"], compacted_through=state["compacted_through"])
 
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:
         """The eligible active entries (after the newest summary) and the active tokens."""

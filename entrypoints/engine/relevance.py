@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import attrs
 
 from domain.model import Entry
-from domain.relevance import fuse, lexical_query, versions_around
+from domain.relevance import RankBasis, fuse, lexical_query, versions_around
 from domain.window import WindowCandidates
 from ports.ranking import Ranking
 from ports.version_log import VersionLog
@@ -28,9 +28,11 @@ def with_relevance(
     summaries: bool = True,
 ) -> WindowCandidates:
     """The candidates with the fused ranking and the entries around the ranked ones."""
+    # The candidates were read as of the same version: the ranking need not read it again.
+    basis = RankBasis(upto=candidates.head_version, compacted_through=candidates.compacted_through)
     relevance = ranking.rank_relevant(
         tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth, at=at,
-        summaries=summaries,
+        summaries=summaries, basis=basis,
     )
     fused = fuse(relevance)
     if not fused:
@@ -49,8 +51,11 @@ def with_relevance(
         return found
 
     found = read_missing(versions_around(ranked, neighbours))
-    # A second, bounded pass: the tool-call partners of neighbours found in the first.
-    read_missing(versions_around(found, 0))
+    if neighbours > 0:
+        # A second, bounded pass: the tool-call partners of neighbours found in the first.
+        # Without neighbours there are none to pair: a ranked entry's own group lies within
+        # TOOL_REACH of it, which the first pass read whole.
+        read_missing(versions_around(found, 0))
     tail = {e.version for e in candidates.tail}
     companions = tuple(known[v] for v in sorted(known) if v not in tail)
     return attrs.evolve(candidates, relevant=fused, companions=companions)
