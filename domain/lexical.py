@@ -18,8 +18,9 @@ and rare word a question is about) counts everywhere, exactly; a commoner one st
 through its idf (its df is the whole corpus's) but only as evidence for the newest of its
 holders, as recency would rank them. Both stores keep each term's holders in version order
 with their running count, so df and the newest holders are index reads, not scans. The ranking is by
-score, higher first, ties to the newer version (`best_first`). Stopwords are dropped from
-a query before it reaches a store (`domain.relevance.lexical_query`), never from entries.
+score, higher first, ties to the newer version (`best_first`). Only `searchable` terms are
+asked for and indexed: stopwords, conversational filler and one-letter words are in no
+query, so no store keeps their holders (an entry's dl still counts every word).
 """
 
 from __future__ import annotations
@@ -89,11 +90,26 @@ def term_frequencies(words: Sequence[str]) -> dict[str, int]:
 CARRIED = "@"
 
 
+def searchable(term: str) -> bool:
+    """Whether a query may ask for the term (bare, or carried): a word that can tell
+    entries apart. Stopwords, conversational filler and one-letter terms (a possessive's
+    "s") cannot, so no query holds them and no index keeps their holders."""
+    bare = term[1:] if term.startswith(CARRIED) else term
+    return (
+        (len(bare) > 1 or bare.isdigit()) and bare not in STOPWORDS and bare not in QUERY_FILLER
+    )
+
+
 def query_terms(text: str) -> list[str]:
-    """The query's distinct terms, each also as a carried subject (CARRIED + term), in
-    code point order: the order scores are added in."""
-    own = set(terms(text))
+    """The query's distinct searchable terms, each also as a carried subject (CARRIED +
+    term), in code point order: the order scores are added in."""
+    own = {t for t in terms(text) if searchable(t)}
     return sorted(own | {CARRIED + t for t in own})
+
+
+def postings(words: Sequence[str]) -> dict[str, int]:
+    """The entry's searchable terms with their frequencies: what an index keeps of it."""
+    return {t: tf for t, tf in term_frequencies(words).items() if searchable(t)}
 
 
 def average_length(*, terms_total: int, n: int) -> float:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import attrs
 
 from domain.cache_window import boundaries, stable_start
-from domain.lexical import QUERY_FILLER, STOPWORDS, terms
+from domain.lexical import searchable, terms
 from domain.model import Entry, Role, check_relevance_knobs
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
 from domain.window import (
@@ -32,12 +32,7 @@ def lexical_query(text: str | None) -> str | None:
     filler and one-letter terms (a possessive's "s") are dropped."""
     if text is None:
         return None
-    words = [
-        w
-        for w in terms(text)
-        if (len(w) > 1 or w.isdigit()) and w not in STOPWORDS and w not in QUERY_FILLER
-    ]
-    return " ".join(words) or None
+    return " ".join(w for w in terms(text) if searchable(w)) or None
 
 
 # Cormack et al.'s constant: it damps the head of each ranking so that an entry found by

@@ -24,7 +24,7 @@ class LexicalIndex:
 
     def add(self, version: int, words: list[str]) -> None:
         """Index one eligible entry by its terms (versions must ascend)."""
-        for term, tf in lexical.term_frequencies(words).items():
+        for term, tf in lexical.postings(words).items():
             versions, tfs = self._postings.setdefault(term, ([], []))
             versions.append(version)
             tfs.append(tf)

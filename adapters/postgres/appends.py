@@ -74,7 +74,7 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
             running += d.token_count
             counted += 1
             terms_total += len(words)
-            for term, tf in lexical.term_frequencies(words).items():
+            for term, tf in lexical.postings(words).items():
                 ords, tfs, dls = postings.setdefault(term, ([], [], []))
                 ords.append(i)
                 tfs.append(tf)

@@ -54,10 +54,14 @@ def test_query_terms_are_distinct_in_code_point_order() -> None:
     assert query_terms("  ...  ") == []
 
 
-def test_stopwords_leave_the_query_but_not_the_entries() -> None:
+def test_stopwords_leave_the_query_and_the_index_but_not_the_length() -> None:
     assert lexical_query("What is the Kestrel port?") == "kestrel port"
-    assert "the" in terms("the Kestrel port")
+    assert query_terms("the s Kestrel 7") == ["7", "@7", "@kestrel", "kestrel"]
+    words = terms("the Kestrel's port, by the way")
+    assert "the" in words and len(words) == 7  # dl counts every word
+    assert lexical.postings(words) == {"kestrel": 1, "port": 1}
     assert {"the", "is", "what"} <= lexical.STOPWORDS
+    assert not lexical.searchable("@the") and lexical.searchable("@kestrel")
 
 
 def test_average_length_is_the_mean_and_never_zero() -> None:

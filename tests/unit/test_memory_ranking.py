@@ -47,8 +47,8 @@ def test_bm25_scores_match_the_formula() -> None:
 
 
 def test_lexical_ties_go_to_the_newer_version() -> None:
-    store = _store_with(["same words", "other", "same words"], [None, None, None])
-    got = store.rank_relevant("t", "c", text="same", embedding=None, k=5)
+    store = _store_with(["twin words", "other", "twin words"], [None, None, None])
+    got = store.rank_relevant("t", "c", text="twin", embedding=None, k=5)
     assert [r.entry.version for r in got.lexical] == [3, 1]
     assert got.lexical[0].score == got.lexical[1].score
 
