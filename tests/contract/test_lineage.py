@@ -330,7 +330,9 @@ def test_any_fork_chain_matches_its_plain_history(
 def test_each_purge_leaves_an_erasure_record_without_content(
     store: Store, tenant: str, clock: FakeClock
 ) -> None:
-    kept = make_context(store, tenant, clock, name="secret name", metadata={"ssn": "ssn-value-q"}).id
+    kept = make_context(
+        store, tenant, clock, name="secret name", metadata={"ssn": "ssn-value-q"}
+    ).id
     _write(store, tenant, kept, _drafts(6), clock)
     fork = store.fork(tenant, kept, version=4, new_id=new_id(), name="f", now=clock.now()).id
     first = clock.now()
