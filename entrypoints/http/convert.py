@@ -176,10 +176,8 @@ def window_out(w: Window) -> WindowOut:
     """A window on the wire."""
     return WindowOut(
         entries=[
-            WindowEntryOut(
-                reason=x.reason, entry=entry_out(x.entry), score=x.score, cleared=x.cleared
-            )
-            for x in w.entries
+            WindowEntryOut(reason=reason, entry=entry_out(e), score=score, cleared=cleared)
+            for e, reason, score, cleared in w.entries.rows()
         ],
         tokens=w.tokens,
         budget=w.budget,
