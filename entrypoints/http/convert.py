@@ -63,6 +63,8 @@ def _depth(value: Any) -> int:
 
 def check_metadata(value: Mapping[str, Any], settings: Settings, *, what: str) -> None:
     """Metadata must be storable text, at most max_metadata_bytes and max_metadata_depth."""
+    if not value and settings.max_metadata_bytes >= 2 and settings.max_metadata_depth >= 1:
+        return  # {} (most messages' metadata): 2 bytes, 1 level, no text
     size = len(_encode(value))
     if size > settings.max_metadata_bytes:
         raise InvalidInput(
