@@ -163,3 +163,20 @@ def test_stored_entry_is_the_entry_of_the_same_values(history: list[Entry]) -> N
         assert attrs.astuple(copy, recurse=False) == values
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             copy.version = 0  # type: ignore[misc]
+
+
+def test_the_head_window_statement_stays_parsed_by_psycopg() -> None:
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from adapters.postgres import queries, store
+
+    assert len(store._WINDOW) <= MAX_CACHED_STATEMENT_LENGTH
+    # Only comments and layout go: the statement's words are the same, in order.
+    words = [w for line in queries.WINDOW.splitlines()
+             for w in line.split("--")[0].split()]  # fmt: skip
+    assert store._WINDOW.split() == words
+    assert store.squeezed("SELECT 'a' AS x -- why\n  -- note\n  FROM t") == (
+        "SELECT 'a' AS x\nFROM t"
+    )
+    # A `--` inside a literal: the line is kept whole rather than risk cutting it.
+    assert store.squeezed("  SELECT 'a -- b' -- why") == "SELECT 'a -- b' -- why"
