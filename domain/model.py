@@ -221,6 +221,56 @@ class Entry:
 _STORED_FIELDS = tuple(f.name for f in attrs.fields(EntryDraft) if f.name not in _INDEX_ONLY)
 
 
+# Entry's slots, set directly by stored_entry (in Entry's field order).
+_ENTRY_ORDER = (
+    "version", "role", "content", "name", "tool_calls", "tool_call_id", "metadata",
+    "token_count", "token_source", "pinned", "embedding", "kind", "covers", "created_at",
+)  # fmt: skip
+(
+    _set_version, _set_role, _set_content, _set_name, _set_tool_calls, _set_tool_call_id,
+    _set_metadata, _set_token_count, _set_token_source, _set_pinned, _set_embedding,
+    _set_kind, _set_covers, _set_created_at,
+) = (vars(Entry)[name].__set__ for name in _ENTRY_ORDER)  # fmt: skip
+_new = object.__new__
+
+
+def stored_entry(  # noqa: PLR0917  (positional: a row unpacks in this order, kwargs cost)
+    version: int,
+    role: Role,
+    content: Content,
+    name: str | None,
+    tool_calls: tuple[ToolCall, ...],
+    tool_call_id: str | None,
+    metadata: dict[str, Any],
+    token_count: int,
+    token_source: TokenSource,
+    pinned: bool,
+    embedding: tuple[float, ...] | None,
+    kind: EntryKind,
+    covers: VersionRange | None,
+    created_at: datetime,
+) -> Entry:
+    """The Entry a store reads back, equal to Entry(...) of the same values, without
+    rerunning the checks they passed when written (token_count >= 1; `metadata` must be
+    a dict of the caller's own). A window reads hundreds per request: half the cost."""
+    e: Entry = _new(Entry)
+    _set_version(e, version)
+    _set_role(e, role)
+    _set_content(e, content)
+    _set_name(e, name)
+    _set_tool_calls(e, tool_calls)
+    _set_tool_call_id(e, tool_call_id)
+    _set_metadata(e, metadata)
+    _set_token_count(e, token_count)
+    _set_token_source(e, token_source)
+    _set_pinned(e, pinned)
+    _set_embedding(e, embedding)
+    _set_kind(e, kind)
+    _set_covers(e, covers)
+    _set_created_at(e, created_at)
+    return e
+
+
 def entry_from_draft(draft: EntryDraft, *, version: int, created_at: datetime) -> Entry:
     """The stored entry a draft becomes at `version`."""
     return Entry(

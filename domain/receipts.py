@@ -115,13 +115,13 @@ def receipt_of(
         asked=asked,
         entries=tuple(
             SentEntry(
-                version=w.entry.version,
-                reason=str(w.reason),
-                score=w.score,
-                tokens=w.entry.token_count,
-                stub_source=str(w.entry.token_source) if w.cleared else None,
+                version=entry.version,
+                reason=str(reason),
+                score=score,
+                tokens=entry.token_count,
+                stub_source=str(entry.token_source) if cleared else None,
             )
-            for w in window.entries
+            for entry, reason, score, cleared in window.entries.rows()
         ),
         tokens=window.tokens,
         omitted_count=window.omitted_count,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import overload
 
 import attrs
 
@@ -64,11 +65,104 @@ class WindowEntry:
     cleared: bool = False
 
 
+class WindowEntries(Sequence[WindowEntry]):
+    """A window's entries in order, read as WindowEntry values.
+
+    Held side by side (entries, reasons, scores, cleared flags) rather than as one
+    WindowEntry per entry: a window carries hundreds of entries per request, most of them
+    only ever encoded, and a frozen object each cost more than choosing them. A WindowEntry
+    is made when one is read; `rows()` reads them without.
+    """
+
+    __slots__ = ("_cleared", "_entries", "_reasons", "_scores")
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        reasons: Sequence[Reason],
+        scores: Sequence[float | None] | None = None,
+        cleared: Sequence[bool] | None = None,
+    ) -> None:
+        n = len(entries)
+        self._entries = tuple(entries)
+        self._reasons = tuple(reasons)
+        self._scores = (None,) * n if scores is None else tuple(scores)
+        self._cleared = (False,) * n if cleared is None else tuple(cleared)
+        if not len(self._reasons) == len(self._scores) == len(self._cleared) == n:
+            raise ValueError("a window's entries, reasons, scores and flags differ in length")
+
+    @classmethod
+    def of(cls, items: Iterable[WindowEntry]) -> WindowEntries:
+        """The entries of these WindowEntry values, in order."""
+        if isinstance(items, WindowEntries):
+            return items
+        listed = list(items)
+        return cls(
+            [w.entry for w in listed],
+            [w.reason for w in listed],
+            [w.score for w in listed],
+            [w.cleared for w in listed],
+        )
+
+    @property
+    def chosen(self) -> tuple[Entry, ...]:
+        """The entries alone, in window order."""
+        return self._entries
+
+    def rows(self) -> Iterator[tuple[Entry, Reason, float | None, bool]]:
+        """(entry, reason, score, cleared) per entry, in order, without a WindowEntry each."""
+        return zip(self._entries, self._reasons, self._scores, self._cleared, strict=True)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> WindowEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[WindowEntry, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> WindowEntry | tuple[WindowEntry, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        return WindowEntry(
+            entry=self._entries[index],
+            reason=self._reasons[index],
+            score=self._scores[index],
+            cleared=self._cleared[index],
+        )
+
+    def __iter__(self) -> Iterator[WindowEntry]:
+        for e, r, s, c in self.rows():
+            yield WindowEntry(entry=e, reason=r, score=s, cleared=c)
+
+    def _key(self) -> tuple[tuple[object, ...], ...]:
+        return (self._entries, self._reasons, self._scores, self._cleared)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to the same entries held either way: a tuple of WindowEntry values too.
+        if isinstance(other, WindowEntries):
+            return self._key() == other._key()
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"WindowEntries({tuple(self)!r})"
+
+
+def _window_entries(value: Iterable[WindowEntry]) -> WindowEntries:
+    return WindowEntries.of(value)
+
+
 @attrs.frozen(kw_only=True)
 class Window:
     """The chosen window: entries in order, the tokens they use, and what was left out."""
 
-    entries: tuple[WindowEntry, ...]
+    entries: WindowEntries = attrs.field(converter=_window_entries)
     tokens: int
     budget: int
     reserve: int
@@ -95,7 +189,7 @@ class Window:
         """The first and last version the window holds."""
         if not self.entries:
             return None
-        vs = [w.entry.version for w in self.entries]
+        vs = [e.version for e in self.entries.chosen]
         return VersionRange(first=min(vs), last=max(vs))
 
 
@@ -145,8 +239,12 @@ def select_window(
         recent = recent_suffix(candidates.tail, room)
     else:
         recent = stable_suffix(candidates, candidates.tail, room, cache_block)
-    chosen.extend(WindowEntry(entry=e, reason=Reason.RECENT) for e in recent)
-    return assemble_window(candidates, chosen, budget=budget, reserve=reserve)
+    # The recent entries join as they are, with their reason, not as a WindowEntry each.
+    entries = [w.entry for w in chosen]
+    entries.extend(recent)
+    reasons = [w.reason for w in chosen]
+    reasons.extend([Reason.RECENT] * len(recent))
+    return _assemble(candidates, entries, reasons, None, None, budget=budget, reserve=reserve)
 
 
 def starts_history(candidates: WindowCandidates, first: Entry | None) -> bool:
@@ -216,15 +314,22 @@ def whole_groups(candidates: WindowCandidates, chosen: list[WindowEntry]) -> lis
     arrived or were left out, stay in the history but never go to the model: a provider
     rejects either (and so does everything paired with them).
     """
-    if not any(w.entry.role is Role.TOOL or w.entry.tool_calls for w in chosen):
-        return chosen
+    kept = _whole(candidates, [w.entry for w in chosen])
+    return chosen if kept is None else [w for w, k in zip(chosen, kept, strict=True) if k]
+
+
+def _whole(candidates: WindowCandidates, chosen: Sequence[Entry]) -> list[bool] | None:
+    # Per chosen entry, whether its tool-call group is whole among them (whole_groups);
+    # None when no entry is part of a group, so all stay.
+    tool = Role.TOOL
+    if not any(e.role is tool or e.tool_calls for e in chosen):
+        return None
     pool = EntryPool(known_entries(candidates))
-    versions = {w.entry.version for w in chosen}
+    versions = {e.version for e in chosen}
     kept = []
-    for w in chosen:
-        group = closure(w.entry, pool)
-        if group is not None and all(e.version in versions for e in group):
-            kept.append(w)
+    for e in chosen:
+        group = closure(e, pool)
+        kept.append(group is not None and all(g.version in versions for g in group))
     return kept
 
 
@@ -242,16 +347,63 @@ def assemble_window(
     With `latest_turn` (a version), relevant entries come after the older recent ones and
     before the latest turn, so they never break the prefix that recency keeps stable.
     """
-    chosen = whole_groups(candidates, chosen)
-    used = sum(w.entry.token_count for w in chosen)
-    pins = [w for w in chosen if w.reason is Reason.PINNED]
-    order = _order if latest_turn is None else _stable_order(latest_turn)
-    rest = sorted((w for w in chosen if w.reason is not Reason.PINNED), key=order)
-    included = [w.entry.version for w in chosen]
-    omitted = omitted_ranges(candidates.compacted_through + 1, candidates.head_version, included)
+    return _assemble(
+        candidates,
+        [w.entry for w in chosen],
+        [w.reason for w in chosen],
+        [w.score for w in chosen],
+        [w.cleared for w in chosen],
+        budget=budget,
+        reserve=reserve,
+        latest_turn=latest_turn,
+    )
+
+
+def _assemble(
+    candidates: WindowCandidates,
+    entries: list[Entry],
+    reasons: list[Reason],
+    scores: list[float | None] | None,
+    cleared: list[bool] | None,
+    *,
+    budget: int,
+    reserve: int,
+    latest_turn: int | None = None,
+) -> Window:
+    # assemble_window over parallel lists (scores and flags None: all None / False), in
+    # one pass where it can: a window holds hundreds of entries on every request.
+    kept = _whole(candidates, entries)
+    if kept is not None:
+        entries = [x for x, k in zip(entries, kept, strict=True) if k]
+        reasons = [x for x, k in zip(reasons, kept, strict=True) if k]
+        scores = None if scores is None else [x for x, k in zip(scores, kept, strict=True) if k]
+        cleared = (
+            None if cleared is None else [x for x, k in zip(cleared, kept, strict=True) if k]
+        )
+    # Comprehensions, not one loop: each runs at C speed over the entries.
+    versions = [e.version for e in entries]
+    used = sum([e.token_count for e in entries])
+    approximate = TokenSource.ESTIMATED in {e.token_source for e in entries}
+    pinned = Reason.PINNED  # a local: an enum member read per entry costs as much again
+    pins = [i for i, r in enumerate(reasons) if r is pinned]
+    rank = _order if latest_turn is None else _stable_order(latest_turn)
+    if pins:
+        rest: Sequence[int] = [i for i, r in enumerate(reasons) if r is not pinned]
+        keys = rank([reasons[i] for i in rest], [versions[i] for i in rest])
+    else:
+        rest = range(len(reasons))
+        keys = rank(reasons, versions)
+    # Stable, like sorting the entries themselves: equal keys keep their chosen order.
+    order = pins + [rest[k] for k in sorted(range(len(rest)), key=keys.__getitem__)]
+    omitted = omitted_ranges(candidates.compacted_through + 1, candidates.head_version, versions)
     summary = candidates.summary
     return Window(
-        entries=tuple(pins + rest),
+        entries=WindowEntries(
+            [entries[i] for i in order],
+            [reasons[i] for i in order],
+            None if scores is None else [scores[i] for i in order],
+            None if cleared is None else [cleared[i] for i in order],
+        ),
         tokens=used,
         budget=budget,
         reserve=reserve,
@@ -259,21 +411,25 @@ def assemble_window(
         omitted_count=sum(r.size for r in omitted),
         omitted=omitted,
         summary_covers=summary.covers if summary is not None else None,
-        approximate=any(w.entry.token_source is TokenSource.ESTIMATED for w in chosen),
+        approximate=approximate,
     )
 
 
-def _order(w: WindowEntry) -> tuple[int, int]:
+def _order(reasons: list[Reason], versions: list[int]) -> list[tuple[int, int]]:
     # The summary speaks for older versions, so it leads whatever follows it.
-    return (0 if w.reason is Reason.SUMMARY else 1, w.entry.version)
+    summary = Reason.SUMMARY
+    return [(0 if r is summary else 1, v) for r, v in zip(reasons, versions, strict=True)]
 
 
-def _stable_order(latest_turn: int) -> Callable[[WindowEntry], tuple[int, int]]:
-    def order(w: WindowEntry) -> tuple[int, int]:
-        if w.reason is Reason.SUMMARY:
-            return (0, w.entry.version)
-        if w.reason is Reason.RELEVANT:
-            return (2, w.entry.version)
-        return (1 if w.entry.version < latest_turn else 3, w.entry.version)
+def _stable_order(latest_turn: int) -> Callable[[list[Reason], list[int]], list[tuple[int, int]]]:
+    def rank(reason: Reason, version: int) -> int:
+        if reason is Reason.SUMMARY:
+            return 0
+        if reason is Reason.RELEVANT:
+            return 2
+        return 1 if version < latest_turn else 3
+
+    def order(reasons: list[Reason], versions: list[int]) -> list[tuple[int, int]]:
+        return [(rank(r, v), v) for r, v in zip(reasons, versions, strict=True)]
 
     return order

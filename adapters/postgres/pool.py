@@ -31,10 +31,17 @@ DEFAULT_TIMEOUT = 5.0
 
 
 def configure(conn: psycopg.Connection[Any]) -> None:
-    """Make a new connection ready: pgvector's types, and msgspec to parse JSON columns."""
+    """Make a new connection ready: pgvector's types, msgspec to parse JSON columns, and
+    the session in UTC."""
     register_vector(conn)
     # Windows decode JSON for every entry they return; msgspec does it about twice as fast.
     set_json_loads(msgspec.json.decode, conn)
+    # The domain speaks UTC. With the session's zone named UTC, psycopg returns timestamps
+    # in datetime.UTC itself, so no row needs converting (the embedded server says
+    # Etc/UTC: 0.3 us a row, 160 a window); and interval arithmetic in SQL follows no
+    # daylight saving, as the memory store's timedelta does not. A transaction-mode
+    # pooler keeps it: PgBouncer tracks TimeZone per client.
+    conn.execute("SET TIME ZONE 'UTC'")
 
 
 def connection_kwargs(*, prepare: bool = False) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from domain.model import (
     TokenSource,
     ToolCall,
     VersionRange,
+    stored_entry,
 )
 
 # The columns an entry is read with, in the order the queries select them and
@@ -144,21 +145,23 @@ def entry_from_row(row: Sequence[Any]) -> Entry:
         created_at,
     ) = row[:ENTRY_WIDTH]
     content = _parse(content)
-    return Entry(
-        version=version,
-        kind=_KINDS[kind],
-        role=_ROLES[role],
-        content=content if isinstance(content, str) else _content(content, Content),
-        name=name,
-        tool_calls=tuple(ToolCall(**c) for c in _parse(calls)) if calls else (),
-        tool_call_id=call_id,
-        metadata={} if metadata == "{}" else _parse(metadata),
-        token_count=tokens,
-        token_source=_SOURCES[source],
-        pinned=pinned,
-        embedding=None if embedding is None else _embedding(embedding, None),
-        covers=None if covers_first is None else VersionRange(first=covers_first, last=covers_last),
-        created_at=created_at if created_at.tzinfo is UTC else created_at.astimezone(UTC),
+    # Positional, in Entry's field order (stored_entry): the row passed Entry's checks
+    # when it was written, and the table holds them (token_count >= 1).
+    return stored_entry(
+        version,
+        _ROLES[role],
+        content if isinstance(content, str) else _content(content, Content),
+        name,
+        tuple(ToolCall(**c) for c in _parse(calls)) if calls else (),
+        call_id,
+        {} if metadata == "{}" else _parse(metadata) or {},
+        tokens,
+        _SOURCES[source],
+        pinned,
+        None if embedding is None else _embedding(embedding, None),
+        _KINDS[kind],
+        None if covers_first is None else VersionRange(first=covers_first, last=covers_last),
+        created_at if created_at.tzinfo is UTC else created_at.astimezone(UTC),
     )
 
 

@@ -21,9 +21,17 @@ BEARER = "bearer "
 MAX_CACHED = 10_000
 
 
+def _authorization(request: Request[Any, Any, Any]) -> str:
+    # The raw header, first one given: request.headers builds a multidict of them all.
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            return bytes(value).decode("latin-1")
+    return ""
+
+
 def bearer_token(request: Request[Any, Any, Any]) -> str:
     """The token of an `Authorization: Bearer <key>` header. Raises Unauthorized."""
-    header = request.headers.get("authorization", "")
+    header = _authorization(request)
     if header[: len(BEARER)].lower() != BEARER or not header[len(BEARER) :].strip():
         raise Unauthorized("send the API key as `Authorization: Bearer <key>`")
     return header[len(BEARER) :].strip()
@@ -82,17 +90,23 @@ def caller_provider(
     """A Litestar dependency answering the authenticated Caller.
 
     A cached key answers on the event loop; otherwise the store is asked in a worker
-    thread (it may block on the database).
+    thread (it may block on the database). A key's hash is computed once per process:
+    keys the store vouched for keep theirs (at most MAX_CACHED; unknown keys never).
     """
+    hashes: dict[str, str] = {}
 
     async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
-        key_hash = hash_key(bearer_token(request))
+        token = bearer_token(request)
+        key_hash = hashes.get(token) or hash_key(token)
         tenant = cache.get(key_hash)
         if tenant is None:
             tenant = await anyio.to_thread.run_sync(keys.tenant_for, key_hash)
             if tenant is None:
                 raise Unauthorized("unknown or revoked API key")
             cache.put(key_hash, tenant)
+            if len(hashes) >= MAX_CACHED:
+                hashes.clear()
+            hashes[token] = key_hash
         return Caller(tenant=tenant, engine=engine, settings=settings)
 
     return provide_caller

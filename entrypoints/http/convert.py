@@ -63,6 +63,8 @@ def _depth(value: Any) -> int:
 
 def check_metadata(value: Mapping[str, Any], settings: Settings, *, what: str) -> None:
     """Metadata must be storable text, at most max_metadata_bytes and max_metadata_depth."""
+    if not value and settings.max_metadata_bytes >= 2 and settings.max_metadata_depth >= 1:
+        return  # {} (most messages' metadata): 2 bytes, 1 level, no text
     size = len(_encode(value))
     if size > settings.max_metadata_bytes:
         raise InvalidInput(
@@ -176,10 +178,8 @@ def window_out(w: Window) -> WindowOut:
     """A window on the wire."""
     return WindowOut(
         entries=[
-            WindowEntryOut(
-                reason=x.reason, entry=entry_out(x.entry), score=x.score, cleared=x.cleared
-            )
-            for x in w.entries
+            WindowEntryOut(reason=reason, entry=entry_out(e), score=score, cleared=cleared)
+            for e, reason, score, cleared in w.entries.rows()
         ],
         tokens=w.tokens,
         budget=w.budget,

@@ -72,6 +72,37 @@ def test_revocation_reaches_a_caller_after_the_ttl() -> None:
         asyncio.run(provide(_request("kc_no")))
 
 
+def test_a_remembered_key_hash_never_skips_the_store() -> None:
+    # Key hashes are kept per process; with no tenant cache, the store still answers
+    # every request, so a revocation holds from the next one.
+    keys = MemoryKeyStore()
+    key, secret = issue_key(keys, tenant_id="t", clock=FakeClock())
+    provide = caller_provider(
+        engine=build_engine(MemoryStore()), keys=keys, settings=Settings(), cache=TenantCache(0)
+    )
+    assert asyncio.run(provide(_request(secret))).tenant == "t"
+    assert asyncio.run(provide(_request(secret))).tenant == "t"
+    keys.revoke_key(key.id, now=datetime.now(UTC))
+    with pytest.raises(Unauthorized):
+        asyncio.run(provide(_request(secret)))
+
+
+def test_the_first_authorization_header_is_read() -> None:
+    keys = MemoryKeyStore()
+    _, secret = issue_key(keys, tenant_id="t", clock=FakeClock())
+    provide = caller_provider(
+        engine=build_engine(MemoryStore()), keys=keys, settings=Settings(), cache=TenantCache(0)
+    )
+    headers = [(b"x-other", b"Bearer nope"), (b"authorization", f"Bearer {secret}".encode()),
+               (b"authorization", b"Bearer kc_no")]  # fmt: skip
+    request: Request[Any, Any, Any] = Request(
+        scope={"type": "http", "headers": headers, "state": {}}
+    )
+    assert asyncio.run(provide(request)).tenant == "t"
+    with pytest.raises(Unauthorized):
+        asyncio.run(provide(Request(scope={"type": "http", "headers": [], "state": {}})))
+
+
 def _after_revoking(key_cache_seconds: float) -> tuple[int, int, int]:
     """Statuses from an app caching keys that long: before, then after revoking the key,
     then for a key that never existed."""

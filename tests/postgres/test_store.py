@@ -110,3 +110,18 @@ def test_a_pool_is_built_closed_and_opened_by_its_owner(postgres_url: str) -> No
         row = conn.execute("SELECT '[1,2]'::vector").fetchone()
     assert row is not None and list(row[0].to_list()) == [1.0, 2.0]
     assert pool.closed
+
+
+def test_sessions_speak_utc_so_read_timestamps_need_no_conversion(
+    postgres_store: PostgresStore, tenant: str
+) -> None:
+    # Whatever the server's own zone (the embedded one says Etc/UTC), pooled sessions are
+    # in UTC: timestamps come back in datetime.UTC itself, at the instant written.
+    cid = _context(postgres_store, tenant)
+    written = datetime(2026, 3, 29, 1, 30, 15, 250, tzinfo=UTC)
+    postgres_store.append(tenant, cid, [_draft("a"), _draft("b")], now=written)
+    with postgres_store.pool.connection() as conn:
+        assert conn.execute("SHOW TimeZone").fetchone() == ("UTC",)
+    window = postgres_store.window_candidates(tenant, cid, tail_tokens=100)
+    assert [e.created_at for e in window.tail] == [written, written]
+    assert all(e.created_at.tzinfo is UTC for e in window.tail)
