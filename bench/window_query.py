@@ -17,14 +17,24 @@ memory's are appended through the engine. Baseline: the 1k figure, so the ratio 
 1M/1k growth (at most 3). Tenant growth (`window_query.<store>.tenant_growth.p50`): the
 same 1.5k-entry context in two tenants, one alone and one beside GROWTH more entries in
 other contexts, measured alternately; the ratio is crowded over alone (about 1).
+
+Over HTTP (`window_query.http.<store>.p50`): `kata-context serve` over each store
+(PostgreSQL: a fresh database, prepared statements as `serve` runs its embedded server),
+the 100k history appended through the API in batches, then POST .../window with the
+question's text and vector, against the recency window over the same server, alternated.
+The client only reads the bytes: the figure is the service's, plus loopback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+
+import httpx
 
 from adapters.embedders.static import STATIC_DIMENSION, StaticEmbedder
 from adapters.memory.store import MemoryStore
@@ -33,7 +43,9 @@ from bench._common import emit, log, p50_ms, size_label, sized
 from bench._conversations import conversation
 from bench._postgres import fresh_database, open_store
 from bench.eval_recall import engine_over, with_vectors
+from bench.http_api import _served
 from domain.model import Message, Role
+from entrypoints.client import KataClient
 from entrypoints.engine import Engine
 
 SIZES = sized((1_500, 100_000), (200, 400))
@@ -189,6 +201,60 @@ def tenant_growth(adapter: str, engine: Engine, load: functools.partial[str],
          baseline=f"window_query.{adapter}.alone.p50", baseline_value=a)
 
 
+@contextlib.contextmanager
+def _dimension(value: int) -> Iterator[None]:
+    # `serve` reads the deployment's dimension from its environment.
+    before = os.environ.get("KATA_EMBEDDING_DIMENSION")
+    os.environ["KATA_EMBEDDING_DIMENSION"] = str(value)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["KATA_EMBEDDING_DIMENSION"]
+        else:
+            os.environ["KATA_EMBEDDING_DIMENSION"] = before
+
+
+HTTP_BATCH = 200  # messages with 64-d vectors per append: well within the body limit
+
+
+def over_http(adapter: str, url: str | None, messages: list[Message], question: str,
+              embedder: StaticEmbedder) -> None:
+    """The query-aware and the recency window p50 over `serve`, alternated."""
+    with _dimension(STATIC_DIMENSION), _served(adapter, url, prepared=url is not None) as (
+        base, key,
+    ):
+        client = KataClient(base, key)
+        cid = client.create_context(name="bench").id
+        t0 = time.perf_counter()
+        for start in range(0, len(messages), HTTP_BATCH):
+            client.append(cid, messages[start : start + HTTP_BATCH])
+        log(f"window_query: http {adapter} appended {len(messages)} in "
+            f"{time.perf_counter() - t0:.1f}s")
+        vector = [float(x) for x in embedder.embed([question])[0]]
+        raw = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
+        path = f"/api/v1/contexts/{cid}/window"
+        bodies = {
+            "recency": {"budget": BUDGET},
+            "query": {"budget": BUDGET, "query": question, "query_embedding": vector},
+        }
+
+        def ask(body: dict[str, object]) -> None:
+            r = raw.post(path, json=body)
+            assert r.status_code == 200, r.text
+
+        times: dict[str, list[float]] = {"recency": [], "query": []}
+        for _ in range(3):  # A B A B
+            for name, body in bodies.items():
+                times[name].append(p50_ms(functools.partial(ask, body), repeat=40))
+        recency, query = sorted(times["recency"])[1], sorted(times["query"])[1]
+        emit(f"window_query.http.{adapter}.recency.p50", len(messages), recency, "ms")
+        emit(f"window_query.http.{adapter}.p50", len(messages), query, "ms",
+             baseline=f"window_query.http.{adapter}.recency.p50", baseline_value=recency)
+        raw.close()
+        client.close()
+
+
 def main() -> None:
     """Print p50s for both adapters and both sizes, each against its recency window;
     then the scale and tenant-growth series."""
@@ -200,6 +266,10 @@ def main() -> None:
     scale("memory", memory, load, None)
     tenant_growth("memory", memory, load, None)
     del memory, load
+    biggest, question = made[SIZES[-1]]
+    over_http("memory", None, biggest, question, embedder)
+    with fresh_database(STATIC_DIMENSION) as url:
+        over_http("postgres", url, biggest, question, embedder)
     with fresh_database(STATIC_DIMENSION) as url, open_store(url) as store:
         postgres = engine_over(store, dimension=STATIC_DIMENSION)
         measure("postgres", postgres, made, embedder)
