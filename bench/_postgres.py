@@ -59,9 +59,12 @@ def fresh_database(dimension: int = DEFAULT_DIMENSION) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_store(url: str, *, max_size: int = 4) -> Iterator[PostgresStore]:
-    """A PostgresStore over an open pool (closed afterwards)."""
-    pool = build_pool(url, min_size=1, max_size=max_size)
+def open_store(
+    url: str, *, max_size: int = 4, prepare: bool = False
+) -> Iterator[PostgresStore]:
+    """A PostgresStore over an open pool (closed afterwards); `prepare` as `serve` runs
+    its embedded server (statements prepared after a few runs)."""
+    pool = build_pool(url, min_size=1, max_size=max_size, prepare=prepare)
     with pool:
         pool.wait(timeout=30)
         yield PostgresStore(pool)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -195,7 +195,8 @@ class Entry:
     token_count: int = attrs.field(validator=_positive)
     token_source: TokenSource = TokenSource.COUNTED
     pinned: bool = False
-    embedding: tuple[float, ...] | None = None
+    # A sequence equal to the tuple of its floats (a store may decode it lazily).
+    embedding: Sequence[float] | None = None
     kind: EntryKind = EntryKind.MESSAGE
     covers: VersionRange | None = None
     created_at: datetime
@@ -245,7 +246,7 @@ def stored_entry(  # noqa: PLR0917  (positional: a row unpacks in this order, kw
     token_count: int,
     token_source: TokenSource,
     pinned: bool,
-    embedding: tuple[float, ...] | None,
+    embedding: Sequence[float] | None,
     kind: EntryKind,
     covers: VersionRange | None,
     created_at: datetime,

@@ -23,6 +23,8 @@ from pgvector.psycopg import register_vector
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
+from adapters.postgres.vectors import register_stored_vectors
+
 # psycopg's own default when preparing is allowed.
 PREPARE_AFTER = 5
 # How long a request waits for a free connection before it is told the store is
@@ -34,6 +36,8 @@ def configure(conn: psycopg.Connection[Any]) -> None:
     """Make a new connection ready: pgvector's types, msgspec to parse JSON columns, and
     the session in UTC."""
     register_vector(conn)
+    # Binary vector columns are decoded only when read (adapters/postgres/vectors.py).
+    register_stored_vectors(conn)
     # Windows decode JSON for every entry they return; msgspec does it about twice as fast.
     set_json_loads(msgspec.json.decode, conn)
     # The domain speaks UTC. With the session's zone named UTC, psycopg returns timestamps

@@ -13,6 +13,7 @@ import cattrs
 import msgspec
 from pgvector import Vector
 
+from adapters.postgres.vectors import as_floats
 from domain.errors import InvalidInput
 from domain.keys import ApiKey
 from domain.model import (
@@ -96,13 +97,9 @@ def _content(value: Any, _type: object) -> Content:
     )
 
 
-def _embedding(value: Any, _type: object) -> tuple[float, ...] | None:
-    if value is None:
-        return None
-    if hasattr(value, "to_list"):
-        # pgvector's list is already Python floats: converting each again cost 3x more.
-        return tuple(value.to_list())
-    return tuple(float(x) for x in value)
+def _embedding(value: Any, _type: object) -> Sequence[float] | None:
+    # Binary rows (windows, rankings) keep the bytes until asked (adapters/postgres/vectors).
+    return None if value is None else as_floats(value)
 
 
 def _make_converter() -> cattrs.Converter:
