@@ -165,11 +165,15 @@ def _rank_as_the_model(
 ) -> None:
     for text in queries:
         want = model_ranking(entries, compacted_through=through, text=text, k=k)
+        scores = []
         for store in (memory, postgres):
             got = store.rank_relevant(tenant, cid, text=text, embedding=None, k=k).lexical
             assert [r.entry.version for r in got] == [v for v, _ in want], (type(store), text)
             assert [r.score for r in got] == pytest.approx([s for _, s in want], rel=1e-12)
             assert [r.entry for r in got] == [entries[v - 1] for v, _ in want]
+            scores.append([r.score for r in got])
+        # The same floats added in the same order: bit for bit the same scores.
+        assert scores[0] == scores[1], text
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
