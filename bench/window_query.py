@@ -270,7 +270,8 @@ def main() -> None:
     over_http("memory", None, biggest, question, embedder)
     with fresh_database(STATIC_DIMENSION) as url:
         over_http("postgres", url, biggest, question, embedder)
-    with fresh_database(STATIC_DIMENSION) as url, open_store(url) as store:
+    # Prepared statements, as `serve` runs its embedded server.
+    with fresh_database(STATIC_DIMENSION) as url, open_store(url, prepare=True) as store:
         postgres = engine_over(store, dimension=STATIC_DIMENSION)
         measure("postgres", postgres, made, embedder)
         load = functools.partial(_load_synthetic, store)
