@@ -7,7 +7,13 @@ from collections.abc import Sequence
 import attrs
 
 from domain.model import Entry
-from domain.relevance import RankBasis, fuse, lexical_query, versions_around
+from domain.relevance import (
+    RankBasis,
+    fuse,
+    lexical_query,
+    relevant_head,
+    versions_around,
+)
 from domain.window import WindowCandidates
 from ports.ranking import Ranking
 from ports.version_log import VersionLog
@@ -24,17 +30,19 @@ def with_relevance(
     embedding: Sequence[float] | None,
     neighbours: int,
     depth: int,
+    share_tokens: float,
     at: int | None = None,
     summaries: bool = True,
 ) -> WindowCandidates:
-    """The candidates with the fused ranking and the entries around the ranked ones."""
+    """The candidates with the head of the fused ranking a window of `share_tokens`
+    relevant tokens chooses from, and the entries around those."""
     # The candidates were read as of the same version: the ranking need not read it again.
     basis = RankBasis(upto=candidates.head_version, compacted_through=candidates.compacted_through)
     relevance = ranking.rank_relevant(
         tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth, at=at,
         summaries=summaries, basis=basis,
     )
-    fused = fuse(relevance)
+    fused = relevant_head(fuse(relevance), share_tokens)
     if not fused:
         return candidates
     ranked = [s.entry for s in fused]

@@ -85,6 +85,7 @@ def window(
         embedding=embedding,
         neighbours=near,
         depth=relevant_depth(budget - reserve, share),
+        share_tokens=share * (budget - reserve),
         at=at,
         summaries=include_summary,
     )

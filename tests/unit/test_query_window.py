@@ -22,6 +22,7 @@ from domain.relevance import (
     fuse,
     latest_turn_start,
     lexical_query,
+    relevant_head,
     select_query_window,
 )
 from domain.window import (
@@ -352,6 +353,19 @@ def test_entries_under_a_rankings_floor_never_enter_it() -> None:
     with patch.object(relevance_rules, "LEXICAL_FLOOR", 0.25):
         fused = fuse(Relevance(lexical=lexical))
     assert [s.entry.version for s in fused] == [1, 2]
+
+
+def test_a_window_chooses_from_the_head_of_the_fused_ranking() -> None:
+    fused = tuple(
+        ScoredEntry(entry=entry(v, Role.USER, tokens=10), score=1.0 / v) for v in range(1, 9)
+    )
+    # 1.5 x 20 tokens of share: the first three entries' own tokens fit, the fourth not.
+    assert [s.entry.version for s in relevant_head(fused, 20)] == [1, 2, 3]
+    assert relevant_head(fused, 1000) == fused
+    # The best entry always stays, however big.
+    big = (ScoredEntry(entry=entry(1, Role.USER, tokens=500), score=1.0), *fused[1:])
+    assert [s.entry.version for s in relevant_head(big, 20)] == [1]
+    assert relevant_head((), 20) == ()
 
 
 def test_a_rankings_weight_scales_its_share_of_the_fusion() -> None:
