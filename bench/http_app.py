@@ -20,6 +20,7 @@ from adapters.system import SystemClock
 from bench._common import emit, log, sized
 from domain.model import Message, Role
 from entrypoints.compose import build_engine
+from entrypoints.engine import Engine
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
 
@@ -61,6 +62,36 @@ def _asgi_call(app: Any, secret: str) -> Callable[[str, str, bytes, bytes], Awai
     return call
 
 
+Call = Callable[[], Awaitable[object]]
+
+
+def scenario(engine: Engine, call: Callable[[str, str, bytes, bytes], Awaitable[int]], *,
+             history: int) -> tuple[Call, Call, Call, Call]:
+    """(app append, engine append, app window, engine window) over one engine: appends of
+    BATCH messages into contexts of their own, windows over one of `history` such appends."""
+    batch = [{"role": "user", "content": TEXT, "token_count": TOKENS}] * BATCH
+    body = json.dumps({"messages": batch}).encode()
+    messages = [Message(role=Role.USER, content=TEXT, token_count=TOKENS)] * BATCH
+    windowed = engine.create_context(TENANT).id
+    for _ in range(history):
+        engine.append(TENANT, windowed, messages)
+    target, local_target = engine.create_context(TENANT).id, engine.create_context(TENANT).id
+
+    async def app_append() -> object:
+        return await call("POST", f"/api/v1/contexts/{target}/messages", body, b"")
+
+    async def engine_append() -> object:
+        return engine.append(TENANT, local_target, messages)
+
+    async def app_window() -> object:
+        return await call("GET", f"/api/v1/contexts/{windowed}/window", b"", b"budget=8000")
+
+    async def engine_window() -> object:
+        return engine.window(TENANT, windowed, budget=8000)
+
+    return app_append, engine_append, app_window, engine_window
+
+
 async def _rate(call: Callable[[], Awaitable[object]]) -> float:
     for _ in range(min(100, REQUESTS)):
         await call()
@@ -76,25 +107,7 @@ async def _run() -> None:
     engine = build_engine(MemoryStore())
     app = create_app(engine=engine, keys=keys)
     call = _asgi_call(app, secret)
-    batch = [{"role": "user", "content": TEXT, "token_count": TOKENS}] * BATCH
-    body = json.dumps({"messages": batch}).encode()
-    messages = [Message(role=Role.USER, content=TEXT, token_count=TOKENS)] * BATCH
-    windowed = engine.create_context(TENANT).id
-    for _ in range(100):
-        engine.append(TENANT, windowed, messages)
-    target, local_target = engine.create_context(TENANT).id, engine.create_context(TENANT).id
-
-    async def app_append() -> object:
-        return await call("POST", f"/api/v1/contexts/{target}/messages", body, b"")
-
-    async def engine_append() -> object:
-        return engine.append(TENANT, local_target, messages)
-
-    async def app_window() -> object:
-        return await call("GET", f"/api/v1/contexts/{windowed}/window", b"", b"budget=8000")
-
-    async def engine_window() -> object:
-        return engine.window(TENANT, windowed, budget=8000)
+    app_append, engine_append, app_window, engine_window = scenario(engine, call, history=100)
 
     async def app_health() -> object:
         return await call("GET", "/api/health", b"", b"")

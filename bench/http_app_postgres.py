@@ -11,7 +11,6 @@ on the machine lands on both.
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -22,8 +21,7 @@ from adapters.postgres.store import PostgresStore
 from adapters.system import SystemClock
 from bench._common import emit, log, sized
 from bench._postgres import fresh_database
-from bench.http_app import _asgi_call
-from domain.model import Message, Role
+from bench.http_app import _asgi_call, scenario
 from entrypoints.compose import build_engine
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
@@ -66,25 +64,9 @@ async def _run(url: str) -> None:
         engine = build_engine(PostgresStore(pool))
         app = create_app(engine=engine, keys=keys)
         call = _asgi_call(app, secret)
-        batch = [{"role": "user", "content": TEXT, "token_count": TOKENS}] * BATCH
-        body = json.dumps({"messages": batch}).encode()
-        messages = [Message(role=Role.USER, content=TEXT, token_count=TOKENS)] * BATCH
-        windowed = engine.create_context(TENANT).id
-        for _ in range(HISTORY):
-            engine.append(TENANT, windowed, messages)
-        target, local_target = engine.create_context(TENANT).id, engine.create_context(TENANT).id
-
-        async def app_append() -> object:
-            return await call("POST", f"/api/v1/contexts/{target}/messages", body, b"")
-
-        async def engine_append() -> object:
-            return engine.append(TENANT, local_target, messages)
-
-        async def app_window() -> object:
-            return await call("GET", f"/api/v1/contexts/{windowed}/window", b"", b"budget=8000")
-
-        async def engine_window() -> object:
-            return engine.window(TENANT, windowed, budget=8000)
+        app_append, engine_append, app_window, engine_window = scenario(
+            engine, call, history=HISTORY
+        )
 
         async with app.lifespan():
             assert await app_append() == 201

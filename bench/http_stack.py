@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,7 @@ from bench._common import emit, log, size_label, sized
 from bench._floor_app import TENANT, URL_ENV
 from bench._load import INDEX, Client, Result, drive
 from bench._postgres import fresh_database, open_store
-from bench.http_api import _free_port, _served, _wait
+from bench.http_api import _free_port, _served, _stop, _wait
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = sized(3, 2)
@@ -183,12 +182,7 @@ def _serving(name: str, args: Sequence[str], env: dict[str, str]) -> Iterator[in
             _wait(f"http://127.0.0.1:{port}", proc, logfile)
             yield port
         finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(proc)
 
 
 def _environ(**extra: str) -> dict[str, str]:
