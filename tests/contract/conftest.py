@@ -1,4 +1,5 @@
-"""The contract suite's fixtures: one `store` per adapter, a fresh tenant per test."""
+"""The contract suite's fixtures: one `store` per adapter, an engine over it, a fresh
+tenant per test."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import pytest
 
 from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
-from entrypoints.engine import Store
+from entrypoints.engine import Engine, Store
 from ports.keys import ApiKeyStore
+from tests.conftest import FakeClock
+from tests.contract.support import engine_over
 
 
 @pytest.fixture(params=["memory", "postgres"])
@@ -34,3 +37,9 @@ def key_store(request: pytest.FixtureRequest) -> ApiKeyStore:
 def tenant() -> str:
     """A tenant no other test uses."""
     return str(uuid.uuid4())
+
+
+@pytest.fixture
+def engine(store: Store, clock: FakeClock) -> Engine:
+    """An engine over each store in turn (tests.contract.support.engine_over)."""
+    return engine_over(store, clock)

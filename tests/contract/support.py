@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from adapters.summaries import ExtractiveSummarizer
+from adapters.system import UuidIds
+from adapters.tokens import OfflineTokenCounter
 from domain.model import Context, EntryDraft, EntryKind, Policy, Role, ToolCall, VersionRange
-from entrypoints.engine import Store
+from entrypoints.engine import Engine, Store
 from ports.clock import Clock
 
 # The deployment's embedding dimension; values used below are exact in float32 (pgvector).
@@ -90,3 +93,14 @@ def fill(
 ) -> None:
     """Append drafts one batch."""
     store.append(tenant, cid, list(drafts), now=now)
+
+
+# One counter for the suite: loading its ranks once keeps the examples fast.
+TOKENS = OfflineTokenCounter()
+
+
+def engine_over(store: Store, clock: Clock, **options: Any) -> Engine:
+    """The engine the contract suite drives over `store`: offline tokens and summaries,
+    uuids, the suite's dimension, and any further Engine options."""
+    return Engine(store=store, tokens=TOKENS, summarizer=ExtractiveSummarizer(TOKENS),
+                  clock=clock, ids=UuidIds(), dimension=DIM, **options)

@@ -7,25 +7,14 @@ import itertools
 
 import pytest
 
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import UuidIds
-from adapters.tokens import OfflineTokenCounter
 from domain.errors import NotRevertible, SummaryNotShorter, VersionOutOfRange
 from domain.model import EntryKind, Message, Policy, Role
 from domain.window import Reason
-from entrypoints.engine import Engine, Store
-from tests.conftest import FakeClock
-from tests.contract.support import DIM
+from entrypoints.engine import Engine
 
-_TOKENS = OfflineTokenCounter()
 # Summaries capped far below what they cover, so every compaction here is shorter.
 _POLICY = Policy(budget=400, keep_recent=2, summary_tokens=30)
 
-
-@pytest.fixture
-def engine(store: Store, clock: FakeClock) -> Engine:
-    return Engine(store=store, tokens=_TOKENS, summarizer=ExtractiveSummarizer(_TOKENS),
-                  clock=clock, ids=UuidIds(), dimension=DIM)
 
 
 def _talk(n: int, start: int = 0) -> list[Message]:

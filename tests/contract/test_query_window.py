@@ -15,25 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.memory.store import MemoryStore
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import UuidIds
-from adapters.tokens import OfflineTokenCounter
 from domain.errors import DimensionMismatch, InvalidInput
 from domain.model import Message, Policy, Role, ToolCall
 from domain.window import Reason, Window
 from entrypoints.engine import Engine, Store
 from tests.conftest import FakeClock
-from tests.contract.support import DIM, vec
+from tests.contract.support import engine_over, vec
 
 N = 60
 TOKENS = 10
 
-
-@pytest.fixture
-def engine(store: Store, clock: FakeClock) -> Engine:
-    tokens = OfflineTokenCounter()
-    return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
-                  clock=clock, ids=UuidIds(), dimension=DIM)
 
 
 def angle(version: int) -> float:
@@ -232,9 +223,7 @@ def test_memory_and_postgres_give_the_same_window(
     query = vec(math.cos(turn), math.sin(turn))
     shapes = []
     for store in (MemoryStore(), postgres_store):
-        tokens = OfflineTokenCounter()
-        engine = Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
-                        clock=FakeClock(), ids=UuidIds(), dimension=DIM)
+        engine = engine_over(store, FakeClock())
         tenant = str(uuid.uuid4())
         ctx = engine.create_context(
             tenant, policy=Policy(relevant_share=share, neighbours=neighbours))

@@ -12,9 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import UuidIds
-from adapters.tokens import OfflineTokenCounter
 from domain.errors import ContextNotFound, InvalidInput, ReceiptNotFound, SummaryNotShorter
 from domain.model import Message, Policy, Role, ToolCall
 from domain.receipts import WindowAsked, embedding_hash, query_hash, receipt_of
@@ -22,15 +19,7 @@ from domain.retention import RetentionDays
 from domain.window import Reason
 from entrypoints.engine import Engine, Store
 from tests.conftest import FakeClock
-from tests.contract.support import DIM, make_context, vec
-
-_TOKENS = OfflineTokenCounter()
-
-
-@pytest.fixture
-def engine(store: Store, clock: FakeClock) -> Engine:
-    return Engine(store=store, tokens=_TOKENS, summarizer=ExtractiveSummarizer(_TOKENS),
-                  clock=clock, ids=UuidIds(), dimension=DIM)
+from tests.contract.support import engine_over, make_context, vec
 
 
 def _history(n: int) -> list[Message]:
@@ -250,9 +239,7 @@ def test_expired_receipts_are_deleted_by_their_contexts_days(
 
 def test_retention_run_counts_what_it_deleted(store: Store, tenant: str, clock: FakeClock) -> None:
     # Far in the future, so receipts other tests left behind expire first, here.
-    engine = Engine(store=store, tokens=_TOKENS, summarizer=ExtractiveSummarizer(_TOKENS),
-                    clock=clock, ids=UuidIds(), dimension=DIM,
-                    retention_days=RetentionDays(receipts=1))
+    engine = engine_over(store, clock, retention_days=RetentionDays(receipts=1))
     ctx = engine.create_context(tenant)
     engine.append(tenant, ctx.id, _history(3))
     window = engine.window(tenant, ctx.id)
@@ -272,9 +259,7 @@ def test_retention_run_counts_what_it_deleted(store: Store, tenant: str, clock: 
 def test_retention_purges_deleted_contexts_past_their_days(
     store: Store, tenant: str, clock: FakeClock
 ) -> None:
-    engine = Engine(store=store, tokens=_TOKENS, summarizer=ExtractiveSummarizer(_TOKENS),
-                    clock=clock, ids=UuidIds(), dimension=DIM,
-                    retention_days=RetentionDays(deleted_contexts=5))
+    engine = engine_over(store, clock, retention_days=RetentionDays(deleted_contexts=5))
     short = engine.create_context(tenant, policy=Policy(deleted_retention_days=1))
     default = engine.create_context(tenant)
     live = engine.create_context(tenant, policy=Policy(deleted_retention_days=0))
@@ -321,8 +306,7 @@ def test_whatever_happens_later_a_receipt_gives_its_window_back(
     store: Store, n: int, budget: int, later: list[str], query: str | None, rules: str,
     tools: int, back: int | None,
 ) -> None:
-    engine = Engine(store=store, tokens=_TOKENS, summarizer=ExtractiveSummarizer(_TOKENS),
-                    clock=FakeClock(), ids=UuidIds(), dimension=DIM)
+    engine = engine_over(store, FakeClock())
     tenant = str(uuid.uuid4())
     ctx = engine.create_context(tenant, policy=_RULES[rules])
     engine.append(tenant, ctx.id, _history(n))

@@ -4,32 +4,11 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import UuidIds
-from adapters.tokens import OfflineTokenCounter
 from domain.model import ContextChanges, Message, Policy, Role, ToolCall
 from domain.tool_clearing import CLEARED_TEXT
 from domain.window import Window
-from entrypoints.engine import Engine, Store
-from tests.conftest import FakeClock
-from tests.contract.support import DIM
-
-COUNTER = OfflineTokenCounter()
-
-
-@pytest.fixture
-def engine(store: Store) -> Engine:
-    """An engine over each store in turn."""
-    return Engine(
-        store=store,
-        tokens=COUNTER,
-        summarizer=ExtractiveSummarizer(COUNTER),
-        clock=FakeClock(),
-        ids=UuidIds(),
-        dimension=DIM,
-    )
+from entrypoints.engine import Engine
+from tests.contract.support import TOKENS
 
 
 def turn(i: int, tool: str | None = None) -> list[Message]:
@@ -47,7 +26,7 @@ def turn(i: int, tool: str | None = None) -> list[Message]:
 
 
 def stub_tokens() -> int:
-    [count] = COUNTER.count([CLEARED_TEXT], encoding="cl100k_base")
+    [count] = TOKENS.count([CLEARED_TEXT], encoding="cl100k_base")
     return count.tokens + 3
 
 

@@ -3,31 +3,9 @@ without all of its results, whatever was appended (on every store)."""
 
 from __future__ import annotations
 
-import pytest
-
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import UuidIds
-from adapters.tokens import OfflineTokenCounter
 from domain.model import Message, Role, ToolCall
 from domain.window import Window
-from entrypoints.engine import Engine, Store
-from tests.conftest import FakeClock
-from tests.contract.support import DIM
-
-COUNTER = OfflineTokenCounter()
-
-
-@pytest.fixture
-def engine(store: Store) -> Engine:
-    """An engine over each store in turn."""
-    return Engine(
-        store=store,
-        tokens=COUNTER,
-        summarizer=ExtractiveSummarizer(COUNTER),
-        clock=FakeClock(),
-        ids=UuidIds(),
-        dimension=DIM,
-    )
+from entrypoints.engine import Engine
 
 
 def user(text: str) -> Message:

@@ -59,15 +59,7 @@ def adapters(request: pytest.FixtureRequest) -> tuple[Store, ApiKeyStore]:
 def api(adapters: tuple[Store, ApiKeyStore], clock: Any, ids: Any) -> Iterator[Api]:
     """The app over the chosen adapters, with a fresh tenant (and a second one) per test."""
     store, keys = adapters
-    tokens = OfflineTokenCounter()
-    engine = Engine(
-        store=store,
-        tokens=tokens,
-        summarizer=ExtractiveSummarizer(tokens),
-        clock=clock,
-        ids=_UniqueIds(),
-        dimension=DIMENSION,
-    )
+    engine = engine_over(store, clock)
     _, mine = issue_key(keys, tenant_id=f"t-{uuid.uuid4()}", clock=clock)
     _, theirs = issue_key(keys, tenant_id=f"t-{uuid.uuid4()}", clock=clock)
     app = create_app(engine=engine, keys=keys, settings=SETTINGS)
@@ -99,3 +91,18 @@ class _UniqueIds:
     # A shared database outlives one test: sequential ids would collide across tests.
     def new_id(self) -> str:
         return str(uuid.uuid4())
+
+
+def engine_over(store: Store, clock: Any, **options: Any) -> Engine:
+    """The engine the HTTP suite serves over `store` (offline tokens and summaries, the
+    suite's dimension, unique ids), with any further Engine options."""
+    tokens = OfflineTokenCounter()
+    return Engine(
+        store=store,
+        tokens=tokens,
+        summarizer=ExtractiveSummarizer(tokens),
+        clock=clock,
+        ids=_UniqueIds(),
+        dimension=DIMENSION,
+        **options,
+    )

@@ -11,14 +11,12 @@ from litestar.testing import TestClient
 from adapters.memory.keys import MemoryKeyStore
 from adapters.memory.store import MemoryStore
 from adapters.postgres.store import PostgresStore
-from adapters.summaries import ExtractiveSummarizer
-from adapters.tokens import OfflineTokenCounter
 from domain.quota import Quota
-from entrypoints.engine import Engine, Store
+from entrypoints.engine import Store
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
 from ports.keys import ApiKeyStore
-from tests.http.conftest import DIMENSION, SETTINGS
+from tests.http.conftest import DIMENSION, SETTINGS, engine_over
 
 
 @pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -34,15 +32,7 @@ def test_an_append_past_the_quota_is_a_403_problem(
     quota_adapters: tuple[Store, ApiKeyStore], clock: Any
 ) -> None:
     store, keys = quota_adapters
-    tokens = OfflineTokenCounter()
-    engine = Engine(
-        store=store,
-        tokens=tokens,
-        summarizer=ExtractiveSummarizer(tokens),
-        clock=clock,
-        ids=_Ids(),
-        dimension=DIMENSION,
-    )
+    engine = engine_over(store, clock)
     _, secret = issue_key(keys, tenant_id=f"t-{uuid.uuid4()}", clock=clock)
     auth = {"Authorization": f"Bearer {secret}"}
     app = create_app(engine=engine, keys=keys, settings=SETTINGS)
@@ -63,8 +53,3 @@ def test_an_append_past_the_quota_is_a_403_problem(
             2,
         )
         assert client.get(f"/api/v1/contexts/{cid}", headers=auth).json()["head_version"] == 2
-
-
-class _Ids:
-    def new_id(self) -> str:
-        return str(uuid.uuid4())

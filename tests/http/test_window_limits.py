@@ -12,16 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from adapters.summaries import ExtractiveSummarizer
-from adapters.tokens import OfflineTokenCounter
 from domain.errors import WindowTooLarge
-from entrypoints.engine import Engine, Store
+from entrypoints.engine import Store
 from entrypoints.engine.limits import WindowLimits
 from entrypoints.http.app import create_app
 from entrypoints.keys import issue_key
 from entrypoints.settings import Settings
 from ports.keys import ApiKeyStore
-from tests.http.conftest import DIMENSION, SETTINGS
+from tests.http.conftest import SETTINGS, engine_over
 
 LIMITS = WindowLimits(max_tokens=100, max_entries=3)
 # Fits the limits' tokens: windows asked without a budget use it.
@@ -33,16 +31,7 @@ def limited(
     adapters: tuple[Store, ApiKeyStore], clock: Any
 ) -> Iterator[tuple[TestClient[Any], dict[str, str]]]:
     store, keys = adapters
-    tokens = OfflineTokenCounter()
-    engine = Engine(
-        store=store,
-        tokens=tokens,
-        summarizer=ExtractiveSummarizer(tokens),
-        clock=clock,
-        ids=_Ids(),
-        dimension=DIMENSION,
-        window_limits=LIMITS,
-    )
+    engine = engine_over(store, clock, window_limits=LIMITS)
     _, secret = issue_key(keys, tenant_id=f"t-{uuid.uuid4()}", clock=clock)
     app = create_app(engine=engine, keys=keys, settings=SETTINGS)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -138,8 +127,3 @@ def test_a_budget_is_refused_exactly_when_its_window_could_pass_the_cap(
         assert (err.limit, err.requested) == (cap, budget - reserve)
     else:
         assert budget - reserve <= cap
-
-
-class _Ids:
-    def new_id(self) -> str:
-        return str(uuid.uuid4())
