@@ -80,8 +80,9 @@ class _BinaryVectorLoader(Loader):
 
 def register_stored_vectors(conn: psycopg.Connection[Any]) -> None:
     """Binary `vector` columns load as StoredVector on `conn` (after pgvector's own
-    registration, which it overrides for the binary format only)."""
-    info = psycopg.types.TypeInfo.fetch(conn, "vector")
+    registration, which it overrides for the binary format only, and whose type lookup it
+    reuses: no second round trip per new connection)."""
+    info = conn.adapters.types.get("vector")
     if info is not None:
         conn.adapters.register_loader(info.oid, _BinaryVectorLoader)
 
