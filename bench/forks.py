@@ -18,30 +18,24 @@ import time
 
 from adapters.memory.store import MemoryStore
 from adapters.postgres.store import PostgresStore
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import SystemClock, UuidIds
-from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log, size_label, sized
 from bench._postgres import fresh_database, open_store
+from bench.eval_recall import engine_over
 from bench.window_postgres import TENANT, load
 from domain.model import Message, Role
-from entrypoints.engine import Engine, Store
+from entrypoints.engine import Engine
+from migrations import DEFAULT_DIMENSION
 
 SIZES = sized((1_000, 1_000_000), (10, 1_000))
 MEMORY_SIZES = sized((1_000, 100_000), (10, 500))
 ROUNDS = sized(40, 3)
 DEPTH = 5
 BUDGET = 8000
-# A selective query (every loaded entry says "entry N of a long conversation"): BM25 over
-# a term every entry holds costs O(history) on both stores (issue 9), which is not what
-# this bench measures.
-QUERY = "777"
+# Every loaded entry says "entry N of a long conversation": the query names one entry and
+# a word all of them hold (bounded by domain.lexical.POSTINGS_PER_TERM).
+QUERY = "conversation 777"
 
 
-def _engine(store: Store) -> Engine:
-    tokens = OfflineTokenCounter()
-    return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
-                  clock=SystemClock(), ids=UuidIds())
 
 
 def _fork_ms(engine: Engine, cid: str) -> float:
@@ -113,11 +107,11 @@ def _own_bytes(store: PostgresStore, cid: str) -> int:
 def postgres() -> None:
     """Fork time, storage per fork and the chain's windows over PostgreSQL."""
     with fresh_database() as url, open_store(url) as store:
-        engine = _engine(store)
+        engine = engine_over(store, dimension=DEFAULT_DIMENSION)
         parents = {}
         for size in SIZES:
             t0 = time.perf_counter()
-            parents[size] = load(store, size)
+            parents[size] = load(store, size, postings=True)
             log(f"forks: loaded {size} entries in {time.perf_counter() - t0:.1f}s")
         small, large = SIZES
         a, b = fork_times(engine, parents[small], parents[large])
@@ -141,7 +135,7 @@ def postgres() -> None:
 
 def memory() -> None:
     """Fork time and the chain's windows in process."""
-    engine = _engine(MemoryStore())
+    engine = engine_over(MemoryStore(), dimension=DEFAULT_DIMENSION)
     parents = {}
     for size in MEMORY_SIZES:
         ctx = engine.create_context(TENANT)

@@ -14,13 +14,12 @@ import statistics
 from collections.abc import Iterator
 
 from adapters.memory.store import MemoryStore
-from adapters.summaries import ExtractiveSummarizer
-from adapters.system import SystemClock, UuidIds
-from adapters.tokens import OfflineTokenCounter
 from bench._common import emit, log, p50_ms, sized
 from bench._postgres import fresh_database, open_store
+from bench.eval_recall import engine_over
 from domain.model import Message, Role
 from entrypoints.engine import Engine, Store
+from migrations import DEFAULT_DIMENSION
 
 SIZE = sized(2_000, 200)
 ROUNDS = sized(6, 2)
@@ -30,10 +29,6 @@ BUDGET = 8000
 TENANT = "bench-receipts"
 
 
-def _engine(store: Store) -> Engine:
-    tokens = OfflineTokenCounter()
-    return Engine(store=store, tokens=tokens, summarizer=ExtractiveSummarizer(tokens),
-                  clock=SystemClock(), ids=UuidIds())
 
 
 def _seeded(engine: Engine) -> str:
@@ -59,7 +54,7 @@ def main() -> None:
     """Print receipt.<store>.recorded.p50 against receipt.<store>.plain.p50, per store."""
     with _stores() as stores:
         for name, store in stores:
-            engine = _engine(store)
+            engine = engine_over(store, dimension=DEFAULT_DIMENSION)
             cid = _seeded(engine)
             sent = engine.window(TENANT, cid, budget=BUDGET, record=True)
             assert sent.receipt_id is not None

@@ -27,9 +27,9 @@ TENANT = "bench-tenant"
 
 _CONTEXT = """
 INSERT INTO contexts (tenant_id, id, name, policy, head_version, token_total,
-                      eligible_total, created_at, updated_at)
+                      eligible_total, eligible_count, eligible_terms, created_at, updated_at)
 VALUES (%(t)s, %(c)s, 'bulk', '{}', %(n)s, 10 + (%(n)s::bigint - 1) * %(tok)s,
-        (%(n)s::bigint - 1) * %(tok)s, now(), now())
+        (%(n)s::bigint - 1) * %(tok)s, %(n)s - 1, 6 * (%(n)s::bigint - 1), now(), now())
 """
 _PIN = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
@@ -39,22 +39,36 @@ VALUES (%(t)s, %(c)s, 1, 'message', 'system', to_json('You are terse.'::text), '
 """
 _ROWS = """
 INSERT INTO context_versions (tenant_id, context_id, version, kind, role, content, metadata,
-    token_count, token_source, pinned, is_pin, eligible_before, created_at)
+    token_count, token_source, pinned, is_pin, eligible_before, term_count,
+    eligible_count_before, eligible_terms_before, created_at)
 SELECT %(t)s, %(c)s, g, 'message', CASE WHEN g %% 2 = 0 THEN 'user' ELSE 'assistant' END,
        to_json('entry ' || g || ' of a long conversation'), '{}', %(tok)s, 'client', false,
-       false, (g - 2)::bigint * %(tok)s, now()
+       false, (g - 2)::bigint * %(tok)s, 6, g - 2, 6 * (g - 2)::bigint, now()
 FROM generate_series(2, %(n)s) AS g
+"""
+# The lexical postings of those entries (migration 012), for benches that rank text: the
+# searchable terms of "entry N of a long conversation" are entry, N, long and conversation.
+_POSTINGS = """
+INSERT INTO lexical_postings (tenant_id, context_id, term, version, tf, dl, nth)
+SELECT %(t)s, %(c)s, x.term, g, 1, 6, x.nth
+FROM generate_series(2, %(n)s) AS g,
+     LATERAL (VALUES ('entry', g - 1), (g::text, 1), ('long', g - 1), ('conversation', g - 1))
+         AS x(term, nth)
 """
 
 
-def load(store: PostgresStore, size: int) -> str:
-    """A context of `size` entries written straight into the tables; returns its id."""
+def load(store: PostgresStore, size: int, *, postings: bool = False) -> str:
+    """A context of `size` entries written straight into the tables (with their lexical
+    postings when asked: queries find nothing without them); returns its id."""
     cid = str(uuid.uuid4())
     params = {"t": TENANT, "c": cid, "n": size, "tok": TOKENS}
     with store.pool.connection() as conn:
         conn.execute(_CONTEXT, params)
         conn.execute(_PIN, params)
         conn.execute(_ROWS, params)
+        if postings:
+            conn.execute(_POSTINGS, params)
+            conn.execute("VACUUM ANALYZE lexical_postings")
         conn.execute("VACUUM ANALYZE context_versions")
     return cid
 
