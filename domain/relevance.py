@@ -4,7 +4,7 @@ the budget rule that spends part of a window on them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -14,7 +14,6 @@ from domain.model import Entry, Role, check_relevance_knobs
 from domain.tool_groups import EntryPool, group_with_neighbours, orphans
 from domain.window import (
     Reason,
-    ScoredEntry,
     Window,
     WindowCandidates,
     WindowEntry,
@@ -57,10 +56,30 @@ SEMANTIC_WEIGHT = 1.0
 
 @attrs.frozen(kw_only=True)
 class Ranked:
-    """An entry and its raw score in one ranking (higher is better)."""
+    """An entry's place in a ranking: its version and score (higher is better), and what
+    a window decides with before it reads the entry whole: its tokens, and whether it
+    belongs to a tool-call group (`in_tool_group`), whose partners must be read with it.
 
-    entry: Entry
+    Rankings return these rather than entries: most ranked entries never reach a window,
+    and reading each whole was most of a query window's cost."""
+
+    version: int
     score: float
+    token_count: int
+    grouped: bool = False
+
+
+def in_tool_group(entry: Entry) -> bool:
+    """Whether the entry makes tool calls or is a tool result (Ranked.grouped)."""
+    return entry.role is Role.TOOL or bool(entry.tool_calls)
+
+
+def ranked(entry: Entry, score: float) -> Ranked:
+    """The entry's place in a ranking with `score`."""
+    return Ranked(
+        version=entry.version, score=score, token_count=entry.token_count,
+        grouped=in_tool_group(entry),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -85,6 +104,16 @@ class RankBasis:
     compacted_through: int
 
 
+@attrs.frozen(kw_only=True)
+class RankQuery:
+    """What a window asks the rankings: the query's searchable terms (`lexical_query`)
+    and its vector, each None when not given, and how deep each ranking goes."""
+
+    text: str | None
+    embedding: Sequence[float] | None
+    k: int
+
+
 def above_floor(ranking: Sequence[Ranked], floor: float) -> Sequence[Ranked]:
     """The ranking's head whose scores reach `floor` times its best (all of it when the
     best is not positive: a cosine ranking may be all negative, and then nothing stands
@@ -95,7 +124,7 @@ def above_floor(ranking: Sequence[Ranked], floor: float) -> Sequence[Ranked]:
     return [r for r in ranking if r.score >= least]
 
 
-def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[ScoredEntry, ...]:
+def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[Ranked, ...]:
     """Weighted reciprocal rank fusion over the rankings cut at their floors: the sum of
     weight/(k + rank), best first.
 
@@ -103,18 +132,24 @@ def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[ScoredEntry, ...]:
     to the newer entry, as in the adapters' rankings.
     """
     scores: dict[int, float] = {}
-    entries: dict[int, Entry] = {}
+    places: dict[int, Ranked] = {}
     rankings = (
         (above_floor(relevance.semantic, SEMANTIC_FLOOR), SEMANTIC_WEIGHT),
         (above_floor(relevance.lexical, LEXICAL_FLOOR), LEXICAL_WEIGHT),
     )
     for ranking, weight in rankings:
         for rank, ranked in enumerate(ranking, start=1):
-            v = ranked.entry.version
+            v = ranked.version
             scores[v] = scores.get(v, 0.0) + weight / (k + rank)
-            entries[v] = ranked.entry
+            places[v] = ranked
     order = sorted(scores, key=lambda v: (-scores[v], -v))
-    return tuple(ScoredEntry(entry=entries[v], score=scores[v]) for v in order)
+    fused = []
+    for v in order:
+        place = places[v]
+        fused.append(
+            Ranked(version=v, score=scores[v], token_count=place.token_count, grouped=place.grouped)
+        )
+    return tuple(fused)
 
 
 # How far down the fused ranking a window looks: while the entries' own tokens, in fused
@@ -125,16 +160,14 @@ def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[ScoredEntry, ...]:
 RELEVANT_HEAD = 1.5
 
 
-def relevant_head(
-    fused: Sequence[ScoredEntry], share_tokens: float
-) -> tuple[ScoredEntry, ...]:
+def relevant_head(fused: Sequence[Ranked], share_tokens: float) -> tuple[Ranked, ...]:
     """The head of the fused ranking a window of `share_tokens` relevant tokens chooses
     from: entries in fused order while their own tokens stay within RELEVANT_HEAD times
     the share (the first always)."""
     limit = RELEVANT_HEAD * share_tokens
     spent = 0
     for i, scored in enumerate(fused):
-        spent += scored.entry.token_count
+        spent += scored.token_count
         if spent > limit and i > 0:
             return tuple(fused[:i])
     return tuple(fused)
@@ -294,12 +327,13 @@ def relevant_depth(available: int, share: float) -> int:
     return max(RELEVANT_K_MIN, min(RELEVANT_K_MAX, fits))
 
 
-def versions_around(entries: Sequence[Entry], neighbours: int) -> set[int]:
-    """Versions whose entries may have to travel with `entries`: neighbours, and for
-    entries in a tool-call group, the versions within TOOL_REACH of them."""
+def versions_around(places: Iterable[Ranked | Entry], neighbours: int) -> set[int]:
+    """Versions whose entries may have to travel with these (ranked places or entries):
+    themselves, their neighbours, and for those in a tool-call group, the versions within
+    TOOL_REACH of them."""
     wanted: set[int] = set()
-    for e in entries:
-        reach = TOOL_REACH if e.role is Role.TOOL or e.tool_calls else 0
-        span = max(reach, neighbours)
-        wanted.update(range(e.version - span, e.version + span + 1))
+    for p in places:
+        grouped = p.grouped if isinstance(p, Ranked) else in_tool_group(p)
+        span = max(TOOL_REACH if grouped else 0, neighbours)
+        wanted.update(range(p.version - span, p.version + span + 1))
     return wanted

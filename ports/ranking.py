@@ -5,11 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from domain.relevance import RankBasis, Relevance
+from domain.relevance import RankBasis, RankQuery, Relevance
+from domain.window import WindowCandidates
 
 
 class Ranking(Protocol):
     """Ranks eligible active entries semantically and lexically."""
+
+    def ranked_candidates(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        tail_tokens: int,
+        query: RankQuery,
+        at: int | None = None,
+        summaries: bool = True,
+    ) -> tuple[WindowCandidates, Relevance]:
+        """A query window's reads at once: `window_candidates` (ports.window_source) and
+        `rank_relevant` for `query`, both as of the same version and compaction state
+        (the candidates' head_version and compacted_through). A store may send them as
+        one round trip.
+
+        Raises what window_candidates raises.
+        """
+        ...
 
     def rank_relevant(
         self,

@@ -17,7 +17,7 @@ from domain.retention import RetentionDays, expired
 class MemoryReceipts:
     """The receipts port for MemoryStore: receipts kept per context, by id."""
 
-    _lock: threading.Lock
+    _lock: threading.RLock
     _logs: dict[str, ContextLog]
 
     if TYPE_CHECKING:

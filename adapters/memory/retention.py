@@ -16,7 +16,7 @@ from domain.retention import RetentionDays, restorable
 class MemoryRetention:
     """The restore half of retention for MemoryStore."""
 
-    _lock: threading.Lock
+    _lock: threading.RLock
     _logs: dict[str, ContextLog]
     _purged: set[str]
 

@@ -31,7 +31,7 @@ from domain.model import (
 )
 from domain.pagination import time_page
 from domain.quota import NO_QUOTA, Quota, Usage
-from domain.relevance import RankBasis, Ranked, Relevance
+from domain.relevance import RankBasis, RankQuery, Relevance, ranked
 from domain.window import WindowCandidates
 from ports.version_log import BasisChanged, DraftBasis
 
@@ -41,7 +41,7 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
 
     def __init__(self, *, quota: Quota = NO_QUOTA) -> None:
         super().__init__()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # ranked_candidates holds it across two reads
         self._quota = quota
         # What each tenant stores, as quotas count it (counted while a quota is on).
         self._usage: dict[str, Usage] = {}
@@ -198,6 +198,27 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
                 policy=log.context.policy,
             )
 
+    def ranked_candidates(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        tail_tokens: int,
+        query: RankQuery,
+        at: int | None = None,
+        summaries: bool = True,
+    ) -> tuple[WindowCandidates, Relevance]:
+        """The candidates and the rankings under one hold of the lock: the same state."""
+        with self._lock:
+            candidates = self.window_candidates(
+                tenant_id, context_id, tail_tokens=tail_tokens, at=at, summaries=summaries
+            )
+            relevance = self.rank_relevant(
+                tenant_id, context_id, text=query.text, embedding=query.embedding, k=query.k,
+                at=at, summaries=summaries,
+            )
+        return candidates, relevance
+
     def rank_relevant(
         self,
         tenant_id: str,
@@ -225,8 +246,8 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
                 else []
             )
             return Relevance(
-                semantic=tuple(Ranked(entry=e, score=s) for e, s in semantic),
-                lexical=tuple(Ranked(entry=e, score=s) for e, s in lexical),
+                semantic=tuple(ranked(e, s) for e, s in semantic),
+                lexical=tuple(ranked(e, s) for e, s in lexical),
             )
 
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:

@@ -15,10 +15,7 @@ from typing import Any
 
 from adapters.postgres import queries
 from adapters.postgres.queries import ELIGIBLE as _ELIGIBLE
-from adapters.postgres.rows import entry_columns
 from domain import lexical
-
-_V_ENTRY = entry_columns("v")
 
 
 def query_params(text: str) -> dict[str, Any] | None:
@@ -35,17 +32,19 @@ def _f(value: float) -> str:
 
 
 # BM25 over the eligible active entries holding any query term, best first, ties to the
-# newer version. Parameters: tenant, id, at (None: the head), through (compacted_through
-# as of then), k, terms (domain.lexical.query_terms, in its order) and per_term
+# newer version. Parameters: tenant, id, at (None: the head), through and summaries
+# (queries.THROUGH), k, terms (domain.lexical.query_terms, in its order) and per_term
 # (domain.lexical.POSTINGS_PER_TERM). The corpus figures are running sums: the context's
 # through its head, the row at `at`'s through an older version, less the row at
 # `through`'s. `hits` is one row per (entry, query term it holds) among each term's
-# newest holders across the lineage's segments; the k best are then read whole by primary
-# key (a lateral lookup kept apart by LIMIT 1: while the table has no statistics yet, a
-# join was planned as a scan of the context per row).
+# newest holders across the lineage's segments; the k best's places
+# (domain.relevance.Ranked, queries.RANKED_COLUMNS) are then read by primary key (a
+# lateral lookup kept apart by LIMIT 1: while the table has no statistics yet, a join was
+# planned as a scan of the context per row).
 RANK_BM25 = f"""
 WITH {queries.CONTEXT_UPTO},
 {queries.SEGMENTS},
+{queries.THROUGH},
 {queries.ROW_AT},
 upto AS MATERIALIZED (
     SELECT CASE WHEN c.upto = c.head_version THEN c.eligible_count
@@ -63,9 +62,9 @@ compacted AS MATERIALIZED (
     SELECT v.eligible_count_before + CASE WHEN {_ELIGIBLE} THEN 1 ELSE 0 END AS n,
            v.eligible_terms_before + CASE WHEN {_ELIGIBLE} THEN v.term_count ELSE 0 END
                AS terms
-    FROM segs s, context_versions v
-    WHERE %(through)s > s.lo AND %(through)s <= s.hi
-      AND v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = %(through)s
+    FROM th, segs s, context_versions v
+    WHERE th.through > s.lo AND th.through <= s.hi
+      AND v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = th.through
 ),
 corpus AS MATERIALIZED (
     SELECT a.n::float8 AS n,
@@ -77,13 +76,13 @@ corpus AS MATERIALIZED (
 ),
 parts AS MATERIALIZED (
     -- Each segment's share of the corpus: its versions after `through`.
-    SELECT s.src, GREATEST(s.lo, %(through)s) AS lo, s.hi FROM segs s WHERE s.hi > %(through)s
+    SELECT s.src, GREATEST(s.lo, th.through) AS lo, s.hi FROM th, segs s WHERE s.hi > th.through
 ),
 df AS MATERIALIZED (
     -- A term's holders in (lo, hi] of each part: nth (migration 012) at the newest posting
     -- through hi less that through lo, two index seeks.
-    SELECT w.term, sum(h.nth - COALESCE(l.nth, 0))::float8 AS df
-    FROM unnest(%(terms)s::text[]) AS w(term) CROSS JOIN parts s
+    SELECT w.term, w.nth AS ord, sum(h.nth - COALESCE(l.nth, 0))::float8 AS df
+    FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS w(term, nth) CROSS JOIN parts s
     CROSS JOIN LATERAL (
         SELECT p.nth FROM lexical_postings p
         WHERE p.tenant_id = %(tenant)s AND p.context_id = s.src AND p.term = w.term
@@ -96,13 +95,13 @@ df AS MATERIALIZED (
           AND p.version <= s.lo
         ORDER BY p.version DESC LIMIT 1
     ) l ON true
-    GROUP BY w.term
+    GROUP BY w.term, w.nth
     HAVING sum(h.nth - COALESCE(l.nth, 0)) > 0
 ),
 hits AS MATERIALIZED (
     -- The term's newest holders in the corpus, at most per_term
     -- (domain.lexical.POSTINGS_PER_TERM): a backward range scan per part.
-    SELECT w.term, w.df, x.src, x.version, x.tf::float8 AS tf, x.dl::float8 AS dl
+    SELECT w.ord, w.df, x.version, x.tf::float8 AS tf, x.dl::float8 AS dl
     FROM df w CROSS JOIN LATERAL (
         SELECT y.* FROM parts s CROSS JOIN LATERAL (
             SELECT s.src, p.version, p.tf, p.dl FROM lexical_postings p
@@ -115,24 +114,26 @@ hits AS MATERIALIZED (
 ),
 top AS (
     -- domain.lexical.idf inside domain.lexical.term_score, summed in query_terms' order
-    -- (code point order: the C collation's) so that both stores add the same floats.
-    SELECT h.src, h.version,
+    -- (its position in `terms`) so that both stores add the same floats. A version names
+    -- one entry across the lineage's segments: its segment is found again below.
+    SELECT h.version,
            sum(ln((s.n - h.df + {_f(0.5)}) / (h.df + {_f(0.5)}) + {_f(1.0)})
                * h.tf * {_f(lexical.K1 + 1)}
                / (h.tf + {_f(lexical.K1)}
                   * ({_f(1 - lexical.B)} + {_f(lexical.B)} * h.dl / s.avgdl))
-               ORDER BY h.term COLLATE "C") AS score
+               ORDER BY h.ord) AS score
     FROM hits h, corpus s
-    GROUP BY h.src, h.version
+    GROUP BY h.version
     -- domain.lexical.best_first
     ORDER BY score DESC, h.version DESC
     LIMIT %(k)s
 )
-SELECT e.*, top.score
-FROM top, LATERAL (
-    SELECT {_V_ENTRY} FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = top.src AND v.version = top.version
+SELECT e.version, top.score, e.token_count, e.grouped
+FROM top, parts s, LATERAL (
+    SELECT {queries.ranked_columns("v")} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = top.version
     LIMIT 1
 ) e
+WHERE top.version > s.lo AND top.version <= s.hi
 ORDER BY top.score DESC, top.version DESC
 """

@@ -8,6 +8,14 @@ from typing import Any
 import psycopg
 
 MAX_EF_SEARCH = 1000  # pgvector's bound
+_SETTINGS = (
+    "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+    " set_config('hnsw.ef_search', %s, true)"
+)
+_STEERED = (
+    _SETTINGS
+    + ", set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)"
+)
 
 
 def rows(
@@ -42,15 +50,13 @@ def send(
     ef_search: int,
 ) -> None:
     """The settings and the indexed scan, sent on cur (into a pipeline, when one is open);
-    its rows are then on cur. The settings hold for the rest of the transaction."""
+    its rows are then on cur. The settings hold for the rest of the transaction (the
+    explicit one, or a pipeline's implicit one)."""
     # The candidate list must hold k rows for the first pass to be a good one.
     ef = min(max(ef_search, k), MAX_EF_SEARCH)
-    conn = cur.connection
-    conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order", prepare=False)
-    conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}", prepare=False)
-    if steer:
-        conn.execute("SET LOCAL enable_seqscan = off", prepare=False)
-        conn.execute("SET LOCAL enable_sort = off", prepare=False)
+    # set_config(..., true), not SET LOCAL: it also holds in the implicit transaction of
+    # a pipeline (SET LOCAL outside an explicit one only warns).
+    cur.connection.execute(_STEERED if steer else _SETTINGS, (str(int(ef)),), prepare=False)
     # Never prepared: a cached generic plan would keep the settings it was made
     # under, and the same statement runs steered and not.
     cur.execute(indexed, params, prepare=False)

@@ -209,6 +209,16 @@ c AS MATERIALIZED (
     WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 )"""
 
+# How far compaction reached for a ranking: `through` when the caller read it (a
+# RankBasis), else the head's compaction state (summaries true) or nothing (false), so a
+# ranking of the head can be sent with the window's statement, before either is read.
+THROUGH = """
+th AS MATERIALIZED (
+    SELECT COALESCE(%(through)s::integer,
+                    CASE WHEN %(summaries)s THEN c.compacted_through ELSE 0 END) AS through
+    FROM c
+)"""
+
 # The row at version upto, and the newest summary through it (an index seek per segment
 # on context_versions_summaries). Read only where a statement asks for them.
 ROW_AT = """
@@ -357,8 +367,17 @@ SELECT c.head_version, c.upto,
 FROM c
 """
 
-# Every ranking (these two, and lexical.py's) selects the entry, then its score.
-RANKED_AT = after_entry("score")
+# Every ranking (these two, and lexical.py's) selects an entry's place, not the entry:
+# its version, score, tokens and whether it is in a tool-call group
+# (domain.relevance.Ranked; tool_calls is NULL when there are none), in this order.
+RANKED_COLUMNS = ("version", "score", "token_count", "grouped")
+
+
+def ranked_columns(table: str) -> str:
+    """An entry's place columns but the score, read off `table`."""
+    return (f"{table}.version, {table}.token_count, "
+            f"({table}.role = 'tool' OR {table}.tool_calls IS NOT NULL) AS grouped")
+
 
 # Cosine over the history's eligible active entries (through upto), per segment, best
 # first, ties to the newer version. RANK_SEMANTIC is exact: ordering by the score (not by
@@ -370,12 +389,14 @@ RANKED_AT = after_entry("score")
 # fewer: the caller then runs RANK_SEMANTIC.
 _RANK_SEMANTIC = f"""
 WITH {CONTEXT_UPTO},
-{SEGMENTS}
-SELECT x.* FROM segs s CROSS JOIN LATERAL (
-    SELECT {_V_ENTRY}, COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
+{SEGMENTS},
+{THROUGH}
+SELECT x.version, x.score, x.token_count, x.grouped FROM th, segs s CROSS JOIN LATERAL (
+    SELECT {ranked_columns("v")},
+           COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
     FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
-      AND v.version > GREATEST(s.lo, %(through)s) AND v.version <= s.hi
+      AND v.version > GREATEST(s.lo, th.through) AND v.version <= s.hi
       AND v.embedding IS NOT NULL
     ORDER BY {{order}}
     LIMIT %(k)s) x

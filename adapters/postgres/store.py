@@ -53,7 +53,7 @@ from domain.model import (
 )
 from domain.pagination import context_cursor, parse_context_cursor, time_cursor
 from domain.quota import NO_QUOTA, Quota, Usage
-from domain.relevance import RankBasis, Ranked, Relevance
+from domain.relevance import RankBasis, Ranked, RankQuery, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import DraftBasis
 
@@ -72,7 +72,6 @@ _ALL_TOKENS = 2**62
 # Columns after the entry's, by name (read per row: looked up once, here).
 _FILLS = queries.WINDOW_AT["fills"]
 _HEAD = queries.READ_ENTRIES_AT["head"]
-_SCORE = queries.RANKED_AT["score"]
 _HIT_CONTEXT = queries.HIT_AT["context_id"]
 _HIT_DISTANCE = queries.HIT_AT["distance"]
 
@@ -102,6 +101,49 @@ _WINDOW = squeezed(queries.WINDOW)
 _WINDOW_THEN = squeezed(queries.WINDOW_THEN)
 
 
+_RANK_BM25 = squeezed(bm25.RANK_BM25)
+# Contexts whose active length the store remembers (to pick a ranking's scan before the
+# window's statement says it); past that, it starts afresh.
+_ACTIVE_SEEN = 10_000
+
+
+def _window_statement(
+    tenant_id: str, context_id: str, tail_tokens: int, at: int | None, summaries: bool
+) -> tuple[str, dict[str, Any]]:
+    params = {
+        "tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0), "at": at,
+        "summaries": summaries,
+    }
+    return (_WINDOW if at is None else _WINDOW_THEN), params
+
+
+def _candidates_of(
+    rows: Sequence[tuple[Any, ...]], context_id: str, at: int | None
+) -> WindowCandidates:
+    """WindowCandidates from the window statement's rows."""
+    found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
+    state = None
+    for r in rows:
+        if r[_FILLS] == "state":
+            state = r
+        else:
+            found[r[_FILLS]].append(entry_from_row(r))
+    if state is None:
+        raise ContextNotFound(context_id)
+    col = queries.WINDOW_AT
+    if at is not None and at != state[col["head_version"]]:
+        # Past the head: the statement read through the head; say so.
+        versioning.check_version(at, state[col["head_version"]])
+    return WindowCandidates(
+        policy=policy_from_json(state[col["policy"]]),
+        head_version=state[col["head_version"]],
+        compacted_through=state[col["compacted_through"]],
+        pins=tuple(sorted(found["pins"], key=_version)),
+        summary=found["summary"][0] if found["summary"] else None,
+        tail=tuple(sorted(found["tail"], key=_version)),
+    )
+
+
 class PostgresStore(PostgresReceipts, PostgresRetention):
     """The storage port over PostgreSQL; every query names its tenant."""
 
@@ -117,6 +159,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         self._ef_search = ef_search
         self._exact_below = exact_below
         self._quota = quota
+        self._active: dict[tuple[str, str], int] = {}
 
     @property
     def pool(self) -> ConnectionPool:
@@ -321,32 +364,44 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         default), in one index-seeking statement."""
         if at is not None and at < 0:
             versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
-        params = {
-            "tenant": tenant_id, "id": context_id, "tail": max(tail_tokens, 0), "at": at,
-            "summaries": summaries,
-        }
-        found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
-        state = None
-        sql = _WINDOW if at is None else _WINDOW_THEN
-        for r in self._tuples(sql, params):
-            if r[_FILLS] == "state":
-                state = r
-            else:
-                found[r[_FILLS]].append(entry_from_row(r))
-        if state is None:
-            raise ContextNotFound(context_id)
-        col = queries.WINDOW_AT
-        if at is not None and at != state[col["head_version"]]:
-            # Past the head: the statement read through the head; say so.
-            versioning.check_version(at, state[col["head_version"]])
-        return WindowCandidates(
-            policy=policy_from_json(state[col["policy"]]),
-            head_version=state[col["head_version"]],
-            compacted_through=state[col["compacted_through"]],
-            pins=tuple(sorted(found["pins"], key=_version)),
-            summary=found["summary"][0] if found["summary"] else None,
-            tail=tuple(sorted(found["tail"], key=_version)),
+        sql, params = _window_statement(tenant_id, context_id, tail_tokens, at, summaries)
+        return _candidates_of(self._tuples(sql, params), context_id, at)
+
+    def ranked_candidates(
+        self,
+        tenant_id: str,
+        context_id: str,
+        *,
+        tail_tokens: int,
+        query: RankQuery,
+        at: int | None = None,
+        summaries: bool = True,
+    ) -> tuple[WindowCandidates, Relevance]:
+        """The head's window statement and both rankings in one round trip, the rankings
+        over the head's compaction state (queries.THROUGH); as of `at`, the candidates
+        first, then the rankings on the state they were read at."""
+        if at is not None:
+            candidates = self.window_candidates(
+                tenant_id, context_id, tail_tokens=tail_tokens, at=at, summaries=summaries
+            )
+            basis = RankBasis(
+                upto=candidates.head_version, compacted_through=candidates.compacted_through
+            )
+            return candidates, self.rank_relevant(
+                tenant_id, context_id, text=query.text, embedding=query.embedding, k=query.k,
+                at=at, summaries=summaries, basis=basis,
+            )
+        key = (tenant_id, context_id)
+        window = _window_statement(tenant_id, context_id, tail_tokens, None, summaries)
+        rows, relevance = self._rank(
+            tenant_id, context_id, query, at=None, summaries=summaries, through=None,
+            active=self._active.get(key), window=window,
         )
+        candidates = _candidates_of(rows, context_id, None)
+        if len(self._active) >= _ACTIVE_SEEN:
+            self._active.clear()
+        self._active[key] = candidates.head_version - candidates.compacted_through
+        return candidates, relevance
 
     def rank_relevant(
         self,
@@ -364,42 +419,75 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
 
         Without a basis, the history's end and compaction state are read first (a round
         trip); with one, both rankings are the only round trip."""
-        key = {"tenant": tenant_id, "id": context_id, "at": at}
         if basis is None:
             basis = self._basis(tenant_id, context_id, at)
         through = basis.compacted_through if summaries else 0
+        query = RankQuery(text=text, embedding=embedding, k=k)
         # Active entries (pins and the summary included): cheap, and enough to pick a scan.
-        active = basis.upto - through
-        base = {**key, "through": through, "k": k}
-        wanted = bm25.query_params(text) if text and k > 0 else None
-        vector = embedding is not None and k > 0
-        if wanted is None and not vector:
-            return Relevance()
+        _, relevance = self._rank(
+            tenant_id, context_id, query, at=at, summaries=summaries, through=through,
+            active=basis.upto - through,
+        )
+        return relevance
+
+    def _rank(
+        self,
+        tenant_id: str,
+        context_id: str,
+        query: RankQuery,
+        *,
+        at: int | None,
+        summaries: bool,
+        through: int | None,
+        active: int | None,
+        window: tuple[str, Mapping[str, Any]] | None = None,
+    ) -> tuple[list[tuple[Any, ...]], Relevance]:
+        """Both rankings (and `window`'s rows, when given, sent first) in one pipeline:
+        one implicit transaction naming the tenant, one round trip. With `active`
+        unknown, the HNSW scan is tried: the exact one answers when it comes up short."""
+        k = query.k
+        base = {
+            "tenant": tenant_id, "id": context_id, "at": at, "through": through,
+            "summaries": summaries, "k": k,
+        }
+        wanted = bm25.query_params(query.text) if query.text and k > 0 else None
+        vector = query.embedding is not None and k > 0
+        if wanted is None and not vector and window is None:
+            return [], Relevance()
+        params = (
+            {**base, "q": vector_param(query.embedding)} if query.embedding is not None else base
+        )
+        indexed = active is None or active > self._exact_below
+        window_rows: list[tuple[Any, ...]] = []
         semantic: list[tuple[Any, ...]] = []
         lexical_rows: list[tuple[Any, ...]] = []
-        params = {**base, "q": vector_param(embedding)} if embedding is not None else base
-        indexed = active > self._exact_below
-        # Both rankings in one transaction and one round trip: the lexical one first, as
-        # the HNSW scan's settings (nearest.send) hold for the rest of the transaction.
-        with self._cursor(tenant_id, tuples=True) as cur:
+        with self._connection(tuples=True) as cur:
             conn = cur.connection
             with conn.pipeline():
+                tenancy.name(conn, tenancy.TENANT_SETTING, tenant_id)
+                win = conn.cursor(row_factory=tuple_row, binary=True)
+                if window is not None:
+                    win.execute(*window)
                 lex = conn.cursor(row_factory=tuple_row, binary=True)
                 if wanted is not None:
-                    lex.execute(bm25.RANK_BM25, {**base, **wanted})
+                    lex.execute(_RANK_BM25, {**base, **wanted})
+                # Last: the HNSW scan's settings (nearest.send) hold for the rest of the
+                # transaction.
                 if vector and indexed:
                     nearest.send(cur, queries.RANK_SEMANTIC_INDEXED, params, k=k, steer=True,
                                  ef_search=self._ef_search)
                 elif vector:
                     cur.execute(queries.RANK_SEMANTIC, params)
+            if window is not None:
+                window_rows = win.fetchall()
             if wanted is not None:
                 lexical_rows = lex.fetchall()
             if vector:
                 semantic = cur.fetchall()
-                if indexed:
-                    semantic = nearest.finish(cur, queries.RANK_SEMANTIC, params, k=k,
-                                              found=semantic)
-        return Relevance(
+        if vector and indexed and len(semantic) < k:
+            # The scan came up short (a short history, or hnsw.max_scan_tuples): exact.
+            semantic = self._tuples(queries.RANK_SEMANTIC, params)
+        return window_rows, Relevance(
             semantic=tuple(_ranked(r) for r in semantic),
             lexical=tuple(_ranked(r) for r in lexical_rows),
         )
@@ -649,7 +737,9 @@ def _value(row: Mapping[str, Any] | None, name: str) -> int:
 
 
 def _ranked(row: tuple[Any, ...]) -> Ranked:
-    return Ranked(entry=entry_from_row(row), score=float(row[_SCORE]))
+    # A ranking's row: version, score, token_count, grouped (queries.ranked_columns).
+    version, score, tokens, grouped = row
+    return Ranked(version=version, score=float(score), token_count=tokens, grouped=grouped)
 
 
 def _hit(row: tuple[Any, ...]) -> SearchHit:

@@ -25,6 +25,12 @@ KEY_HASH_SETTING = "kata.key_hash"
 _SET = "SELECT set_config(%s, %s, true)"
 
 
+def name(conn: psycopg.Connection[Any], setting: str, value: str) -> None:
+    """Set `setting` = `value` for the rest of the transaction (explicit, or the implicit
+    one a pipeline's statements before its Sync share)."""
+    conn.execute(_SET, (setting, value), prepare=False)
+
+
 def statement(
     cur: psycopg.Cursor[Any], setting: str, value: str, sql: str, params: Mapping[str, Any] | Any
 ) -> psycopg.Cursor[Any]:

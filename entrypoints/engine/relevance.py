@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import attrs
 
 from domain.model import Entry
-from domain.relevance import (
-    RankBasis,
-    fuse,
-    lexical_query,
-    relevant_head,
-    versions_around,
-)
-from domain.window import WindowCandidates
-from ports.ranking import Ranking
+from domain.relevance import Relevance, fuse, relevant_head, versions_around
+from domain.window import ScoredEntry, WindowCandidates
 from ports.version_log import VersionLog
 
 
@@ -23,30 +14,19 @@ def with_relevance(
     tenant_id: str,
     context_id: str,
     candidates: WindowCandidates,
+    relevance: Relevance,
     *,
-    ranking: Ranking,
     log: VersionLog,
-    query: str | None,
-    embedding: Sequence[float] | None,
     neighbours: int,
-    depth: int,
     share_tokens: float,
-    at: int | None = None,
-    summaries: bool = True,
 ) -> WindowCandidates:
     """The candidates with the head of the fused ranking a window of `share_tokens`
-    relevant tokens chooses from, and the entries around those."""
-    # The candidates were read as of the same version: the ranking need not read it again.
-    basis = RankBasis(upto=candidates.head_version, compacted_through=candidates.compacted_through)
-    relevance = ranking.rank_relevant(
-        tenant_id, context_id, text=lexical_query(query), embedding=embedding, k=depth, at=at,
-        summaries=summaries, basis=basis,
-    )
-    fused = relevant_head(fuse(relevance), share_tokens)
-    if not fused:
+    relevant tokens chooses from, and the entries around those (`relevance` ranked as of
+    the candidates' version and compaction state)."""
+    head = relevant_head(fuse(relevance), share_tokens)
+    if not head:
         return candidates
-    ranked = [s.entry for s in fused]
-    known = {e.version: e for e in (*candidates.tail, *ranked)}
+    known = {e.version: e for e in candidates.tail}
 
     def read_missing(wanted: set[int]) -> list[Entry]:
         todo = sorted(
@@ -58,12 +38,18 @@ def with_relevance(
         known.update((e.version, e) for e in found)
         return found
 
-    found = read_missing(versions_around(ranked, neighbours))
+    # The rankings gave places, not entries: the head and what may travel with it are
+    # read whole in one read.
+    found = read_missing(versions_around(head, neighbours))
     if neighbours > 0:
         # A second, bounded pass: the tool-call partners of neighbours found in the first.
         # Without neighbours there are none to pair: a ranked entry's own group lies within
         # TOOL_REACH of it, which the first pass read whole.
         read_missing(versions_around(found, 0))
+    # A ranked entry gone since it was ranked (a purge in between) is not sent.
+    fused = tuple(
+        ScoredEntry(entry=known[r.version], score=r.score) for r in head if r.version in known
+    )
     tail = {e.version for e in candidates.tail}
     companions = tuple(known[v] for v in sorted(known) if v not in tail)
     return attrs.evolve(candidates, relevant=fused, companions=companions)

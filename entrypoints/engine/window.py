@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.model import Policy, check_relevance_knobs
-from domain.relevance import relevant_depth
+from domain.relevance import RankQuery, Relevance, lexical_query, relevant_depth
 from domain.tool_clearing import CLEARED_TEXT
 from domain.window import Window, WindowCandidates, check_budget
 from domain.window_rules import WindowRules, choose_window, rules_of, tail_reach
@@ -58,39 +58,39 @@ def window(
     query = query_text(query)
     if query_embedding is not None:
         drafter.check_dimension(query_embedding)
-    candidates, policy = _candidates(
-        tenant_id, context_id, source,
-        contexts=contexts, guess=guess, budget=budget, reserve=reserve, at=at,
-        summaries=include_summary,
+    embedding = drafter.query_embedding(query, query_embedding)
+    if query is None and embedding is None:
+        candidates, policy = _candidates(
+            tenant_id, context_id, source,
+            contexts=contexts, guess=guess, budget=budget, reserve=reserve, at=at,
+            summaries=include_summary,
+        )
+        budget = policy.budget if budget is None else budget
+        reserve = policy.reserve if reserve is None else reserve
+        limits.check_budget(budget, reserve)  # the policy's budget, when none was asked
+        chosen = choose_window(
+            candidates, budget=budget, reserve=reserve, rules=_rules(policy, drafter)
+        )
+        limits.check_entries(len(chosen.entries))
+        return recorded(recorder, record, tenant_id, context_id, chosen, policy=policy)
+    candidates, policy, relevance = _ranked_candidates(
+        tenant_id, context_id, ranking,
+        contexts=contexts, guess=guess, budget=budget, reserve=reserve, share=relevant_share,
+        at=at, summaries=include_summary, text=query, embedding=embedding,
     )
     budget = policy.budget if budget is None else budget
     reserve = policy.reserve if reserve is None else reserve
-    embedding = drafter.query_embedding(query, query_embedding)
     limits.check_budget(budget, reserve)  # the policy's budget, when none was asked
-    rules = _rules(policy, drafter)
-    if query is None and embedding is None:
-        chosen = choose_window(candidates, budget=budget, reserve=reserve, rules=rules)
-        limits.check_entries(len(chosen.entries))
-        return recorded(recorder, record, tenant_id, context_id, chosen, policy=policy)
     check_budget(budget, reserve)
     share = policy.relevant_share if relevant_share is None else relevant_share
     near = policy.neighbours if neighbours is None else neighbours
     candidates = with_relevance(
-        tenant_id,
-        context_id,
-        candidates,
-        ranking=ranking,
-        log=log,
-        query=query,
-        embedding=embedding,
-        neighbours=near,
-        depth=relevant_depth(budget - reserve, share),
-        share_tokens=share * (budget - reserve),
-        at=at,
-        summaries=include_summary,
+        tenant_id, context_id, candidates, relevance,
+        log=log, neighbours=near, share_tokens=share * (budget - reserve),
     )
     chosen = choose_window(
-        candidates, budget=budget, reserve=reserve, rules=rules, share=share, neighbours=near
+        candidates, budget=budget, reserve=reserve, rules=_rules(policy, drafter), share=share,
+        neighbours=near,
     )
     limits.check_entries(len(chosen.entries))
     return recorded(
@@ -158,3 +158,56 @@ def _candidates(
             tenant_id, context_id, tail_tokens=wanted, at=at, summaries=summaries
         )
     return candidates, policy
+
+
+def _ranked_candidates(
+    tenant_id: str,
+    context_id: str,
+    ranking: Ranking,
+    *,
+    contexts: Contexts,
+    guess: PolicyGuess,
+    budget: int | None,
+    reserve: int | None,
+    share: float | None,
+    at: int | None,
+    summaries: bool,
+    text: str | None,
+    embedding: Sequence[float] | None,
+) -> tuple[WindowCandidates, Policy, Relevance]:
+    """A query window's candidates, their policy and the rankings, read at once for the
+    tail and depth the policy last seen asks for; a policy that asks for a longer tail or
+    another depth, read with them, costs one more read."""
+    if budget is not None and reserve is not None:
+        check_budget(budget, reserve)
+    terms = lexical_query(text)
+
+    def read(asked: tuple[int, int]) -> tuple[WindowCandidates, Relevance]:
+        tail, depth = asked
+        return ranking.ranked_candidates(
+            tenant_id, context_id, tail_tokens=tail,
+            query=RankQuery(text=terms, embedding=embedding, k=depth), at=at,
+            summaries=summaries,
+        )
+
+    asked = _reach(guess.policy(tenant_id, context_id) or Policy(), budget, reserve, share)
+    candidates, relevance = read(asked)
+    policy = candidates.policy or contexts.get_context(tenant_id, context_id).policy
+    guess.remember(tenant_id, context_id, policy, None)
+    wanted = _reach(policy, budget, reserve, share)
+    if wanted[0] > asked[0] or wanted[1] != asked[1]:
+        candidates, relevance = read(wanted)
+    return candidates, policy, relevance
+
+
+def _reach(
+    policy: Policy, budget: int | None, reserve: int | None, share: float | None
+) -> tuple[int, int]:
+    """The tail and the ranking depth a query window under `policy` reads."""
+    available = max(
+        (policy.budget if budget is None else budget)
+        - (policy.reserve if reserve is None else reserve),
+        0,
+    )
+    relevant = policy.relevant_share if share is None else share
+    return tail_reach(policy, available), relevant_depth(available, relevant)

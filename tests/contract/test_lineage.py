@@ -91,8 +91,8 @@ def _same_history(store: Store, tenant: str, fork: str, plain: str) -> None:
         got = store.rank_relevant(tenant, fork, text=text, embedding=vec(1, 0.5, 1), k=6)
         want = store.rank_relevant(tenant, plain, text=text, embedding=vec(1, 0.5, 1), k=6)
         for x, y in ((got.lexical, want.lexical), (got.semantic, want.semantic)):
-            assert [(r.entry.version, r.score) for r in x] == [
-                (r.entry.version, r.score) for r in y
+            assert [(r.version, r.score) for r in x] == [
+                (r.version, r.score) for r in y
             ]
     va, vb = store.compaction_view(tenant, fork), store.compaction_view(tenant, plain)
     assert (va.head_version, va.compacted_through, va.active_tokens) == (
@@ -222,11 +222,11 @@ def test_ranking_at_a_version_ranks_the_history_of_then(
     for text in ("apple billing", "gamma", "note"):
         got = store.rank_relevant(tenant, cid, text=text, embedding=vec(1, 1), k=5, at=15)
         want = store.rank_relevant(tenant, then, text=text, embedding=vec(1, 1), k=5)
-        assert [(r.entry.version, r.score) for r in got.lexical] == [
-            (r.entry.version, r.score) for r in want.lexical
+        assert [(r.version, r.score) for r in got.lexical] == [
+            (r.version, r.score) for r in want.lexical
         ]
-        assert [(r.entry.version, r.score) for r in got.semantic] == [
-            (r.entry.version, r.score) for r in want.semantic
+        assert [(r.version, r.score) for r in got.semantic] == [
+            (r.version, r.score) for r in want.semantic
         ]
 
 

@@ -8,10 +8,12 @@ import math
 import attrs
 import pytest
 
+from domain.errors import ContextNotFound
 from domain.model import Role, ToolCall
+from domain.relevance import RankQuery
 from entrypoints.engine import Store
 from tests.conftest import FakeClock
-from tests.contract.support import draft, make_context, summary, vec
+from tests.contract.support import draft, make_context, new_id, summary, vec
 
 
 def _lexical_fixture(store: Store, tenant: str, clock: FakeClock) -> str:
@@ -46,11 +48,11 @@ def test_lexical_ranking_reads_only_eligible_active_entries(
     cid = _lexical_fixture(store, tenant, clock)
     got = store.rank_relevant(tenant, cid, text="Red apple PIE!", embedding=None, k=10)
     assert got.semantic == ()
-    assert [r.entry.version for r in got.lexical] == [4, 5, 7]
+    assert [r.version for r in got.lexical] == [4, 5, 7]
     scores = [r.score for r in got.lexical]
     assert scores[0] > scores[1] > scores[2] > 0
     top = store.rank_relevant(tenant, cid, text="red apple pie", embedding=None, k=2)
-    assert [r.entry.version for r in top.lexical] == [4, 5]
+    assert [r.version for r in top.lexical] == [4, 5]
 
 
 def test_lexical_ranking_is_empty_without_terms(
@@ -78,7 +80,7 @@ def test_lexical_ranking_reads_tool_call_names_and_arguments(
         now=clock.now(),
     )
     got = store.rank_relevant(tenant, ctx.id, text="lisbon", embedding=None, k=5)
-    assert [r.entry.version for r in got.lexical] == [1]
+    assert [r.version for r in got.lexical] == [1]
 
 
 def test_semantic_ranking_reads_only_eligible_active_entries(
@@ -101,12 +103,12 @@ def test_semantic_ranking_reads_only_eligible_active_entries(
     store.record_compaction(tenant, ctx.id, summary(1, 1), expected_version=6, now=clock.now())
     got = store.rank_relevant(tenant, ctx.id, text=None, embedding=vec(1, 0), k=10)
     assert got.lexical == ()
-    assert [r.entry.version for r in got.semantic] == [6, 3, 4]
+    assert [r.version for r in got.semantic] == [6, 3, 4]
     assert [r.score for r in got.semantic] == pytest.approx(
         [8 / math.sqrt(65), 4 / math.sqrt(17), 0.0], abs=1e-6
     )
     top = store.rank_relevant(tenant, ctx.id, text=None, embedding=vec(1, 0), k=1)
-    assert [r.entry.version for r in top.semantic] == [6]
+    assert [r.version for r in top.semantic] == [6]
 
 
 def test_lexical_ranking_reads_the_subjects_an_entry_was_drafted_with(
@@ -124,6 +126,74 @@ def test_lexical_ranking_reads_the_subjects_an_entry_was_drafted_with(
         now=clock.now(),
     )
     ranked = store.rank_relevant(tenant, ctx.id, text="zephyr staging port", embedding=None, k=3)
-    assert ranked.lexical[0].entry.version == 2
+    assert ranked.lexical[0].version == 2
     # The subjects are an index's concern: the entry reads back as it was sent.
-    assert ranked.lexical[0].entry.content == "its staging port is 8080"
+    [entry] = store.read_versions(tenant, ctx.id, [2])
+    assert entry.content == "its staging port is 8080"
+
+
+def test_a_query_windows_reads_at_once_are_its_reads_one_by_one(
+    store: Store, tenant: str, clock: FakeClock
+) -> None:
+    # ranked_candidates is window_candidates and rank_relevant over the same state: at
+    # the head, at an older version, with and without the summary, with a fork's shared
+    # rows, and for either query part alone.
+    ctx = make_context(store, tenant, clock)
+    call = ToolCall(id="c1", name="lookup", arguments='{"q": "apple"}')
+    store.append(
+        tenant,
+        ctx.id,
+        [
+            draft("red apple pie", embedding=vec(1, 0)),  # 1: covered by the summary
+            draft("the pinned apple", pinned=True, embedding=vec(1, 1)),  # 2
+            draft("", role=Role.ASSISTANT, tool_calls=[call], embedding=vec(0, 1)),  # 3
+            draft("apple found", role=Role.TOOL, tool_call_id="c1", embedding=vec(2, 1)),
+            draft("green pear", embedding=vec(0, 1)),  # 5
+            draft("apple crumble", embedding=vec(3, 1)),  # 6
+        ],
+        now=clock.now(),
+    )
+    store.record_compaction(tenant, ctx.id, summary(1, 1), expected_version=6, now=clock.now())
+    store.append(tenant, ctx.id, [draft("baked apple", embedding=vec(5, 1))], now=clock.now())
+    fork = store.fork(tenant, ctx.id, version=8, new_id=new_id(), name="f", now=clock.now())
+    store.append(tenant, fork.id, [draft("apple tart", embedding=vec(1, 0))], now=clock.now())
+    queries = [
+        RankQuery(text="apple pie", embedding=vec(1, 0), k=10),
+        RankQuery(text="apple", embedding=None, k=2),
+        RankQuery(text=None, embedding=vec(1, 0), k=3),
+    ]
+    for cid in (ctx.id, fork.id):
+        for at in (None, 6, 4):
+            for summaries in (True, False):
+                for query in queries:
+                    got = store.ranked_candidates(
+                        tenant, cid, tail_tokens=15, query=query, at=at, summaries=summaries
+                    )
+                    candidates = store.window_candidates(
+                        tenant, cid, tail_tokens=15, at=at, summaries=summaries
+                    )
+                    relevance = store.rank_relevant(
+                        tenant, cid, text=query.text, embedding=query.embedding, k=query.k,
+                        at=at, summaries=summaries,
+                    )
+                    assert got[0] == candidates, (cid, at, summaries, query)
+                    assert [(r.version, r.token_count, r.grouped) for r in got[1].lexical] == [
+                        (r.version, r.token_count, r.grouped) for r in relevance.lexical
+                    ]
+                    assert [r.score for r in got[1].lexical] == pytest.approx(
+                        [r.score for r in relevance.lexical]
+                    )
+                    assert [r.version for r in got[1].semantic] == [
+                        r.version for r in relevance.semantic
+                    ]
+    head = store.ranked_candidates(
+        tenant, ctx.id, tail_tokens=100, query=queries[0], at=None, summaries=True
+    )
+    # The summary's range is out of both rankings; the pin never ranks; the tool call and
+    # its result rank as members of a group.
+    assert head[0].compacted_through == 1
+    ranked = {r.version: r for r in head[1].lexical + head[1].semantic}
+    assert 1 not in ranked and 2 not in ranked
+    assert ranked[4].grouped and not ranked[6].grouped
+    with pytest.raises(ContextNotFound):
+        store.ranked_candidates(tenant, "nope", tail_tokens=10, query=queries[0])

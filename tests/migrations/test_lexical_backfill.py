@@ -187,8 +187,8 @@ def test_old_contexts_are_backfilled_as_the_application_writes_them(
             for query in QUERIES:
                 got = store.rank_relevant(TENANT, cid, text=query, embedding=None, k=10)
                 want = memory.rank_relevant(TENANT, cid, text=query, embedding=None, k=10)
-                versions = [r.entry.version for r in want.lexical]
-                assert [r.entry.version for r in got.lexical] == versions, (cid, query)
+                versions = [r.version for r in want.lexical]
+                assert [r.version for r in got.lexical] == versions, (cid, query)
                 assert [r.score for r in got.lexical] == pytest.approx(
                     [r.score for r in want.lexical], rel=1e-12
                 )

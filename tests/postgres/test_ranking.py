@@ -95,9 +95,11 @@ def test_the_index_ranks_as_the_exact_scan(
     for k in (1, 10, 40):
         got = indexed.rank_relevant(tenant, cid, text=None, embedding=probe, k=k).semantic
         want = exact.rank_relevant(tenant, cid, text=None, embedding=probe, k=k).semantic
-        assert [r.entry.version for r in got] == [r.entry.version for r in want]
+        assert [r.version for r in got] == [r.version for r in want]
         assert [r.score for r in got] == pytest.approx([r.score for r in want])
-        assert all(r.entry.version > 50 and not r.entry.pinned for r in got)
+        read = {e.version: e for e in indexed.read_versions(tenant, cid, [r.version for r in got])}
+        assert all(r.version > 50 and not read[r.version].pinned for r in got)
+        assert [r.token_count for r in got] == [read[r.version].token_count for r in got]
 
 
 def test_fewer_vectors_than_k_come_back_whole(
@@ -115,8 +117,8 @@ def test_fewer_vectors_than_k_come_back_whole(
     probe = _vector(rng)
     got = indexed.rank_relevant(tenant, cid, text=None, embedding=probe, k=20).semantic
     want = exact.rank_relevant(tenant, cid, text=None, embedding=probe, k=20).semantic
-    assert [r.entry.version for r in got] == [r.entry.version for r in want]
-    assert sorted(r.entry.version for r in got) == [2, 4, 6, 8]
+    assert [r.version for r in got] == [r.version for r in want]
+    assert sorted(r.version for r in got) == [2, 4, 6, 8]
 
 
 def test_the_semantic_ranking_walks_the_hnsw_index(indexed: PostgresStore, tenant: str) -> None:
@@ -125,6 +127,7 @@ def test_the_semantic_ranking_walks_the_hnsw_index(indexed: PostgresStore, tenan
         "id": "x",
         "at": None,
         "through": 0,
+        "summaries": True,
         "k": 200,
         "q": "[" + ",".join(["0.5"] * DIM) + "]",
     }
@@ -145,7 +148,10 @@ def test_a_lexical_query_reads_only_the_newest_holders_of_each_term(
     cid = load_history(tenant, 20_000)
     wanted = bm25.query_params("message 12345")
     assert wanted is not None
-    params = {"tenant": tenant, "id": cid, "at": None, "through": 0, "k": 200, **wanted}
+    params = {
+        "tenant": tenant, "id": cid, "at": None, "through": 0, "summaries": True, "k": 200,
+        **wanted,
+    }
     with postgres_store.pool.connection() as conn, conn.transaction():
         # As the store runs it: as the app role, under row-level security, its tenant named.
         conn.execute("SELECT set_config('kata.tenant_id', %s, true)", (tenant,))
@@ -163,7 +169,7 @@ def test_a_lexical_query_reads_only_the_newest_holders_of_each_term(
     # Per query term (and its carried form): at most per_term holders plus two df seeks.
     assert read <= 4 * (lexical.POSTINGS_PER_TERM + 2), read
     got = postgres_store.rank_relevant(tenant, cid, text="message 12345", embedding=None, k=5)
-    assert got.lexical[0].entry.version == 12345
+    assert got.lexical[0].version == 12345
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -219,7 +225,7 @@ def test_bm25_in_sql_scores_as_the_domain_defines_it(
     text = " ".join(query)
     got = postgres_store.rank_relevant(tenant, cid, text=text, embedding=None, k=k).lexical
     want = model_ranking(entries, compacted_through=through, text=text, k=k)
-    assert [r.entry.version for r in got] == [v for v, _ in want]
+    assert [r.version for r in got] == [v for v, _ in want]
     assert [r.score for r in got] == pytest.approx([s for _, s in want], rel=1e-12)
 
 
@@ -234,5 +240,5 @@ def test_a_query_of_many_terms_ranks_by_the_same_formula(
     got = postgres_store.rank_relevant(tenant, cid, text=text, embedding=None, k=10).lexical
     entries = postgres_store.read_entries(tenant, cid).items
     want = model_ranking(entries, compacted_through=0, text=text, k=10)
-    assert [r.entry.version for r in got] == [v for v, _ in want] == [1, 2, 4]
+    assert [r.version for r in got] == [v for v, _ in want] == [1, 2, 4]
     assert [r.score for r in got] == pytest.approx([s for _, s in want], rel=1e-12)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from psycopg.rows import tuple_row
 
+from adapters.postgres import lexical as bm25
 from adapters.postgres import queries
 from adapters.postgres.rows import ENTRY_COLUMNS, ENTRY_WIDTH, vector_param
 from adapters.postgres.store import PostgresStore
@@ -26,12 +27,6 @@ STATEMENTS = {
         queries.READ_ENTRIES,
         queries.READ_ENTRIES_AT,
         {"after": 0, "at": None, "limit": 10},
-    ),
-    "RANK_SEMANTIC": (queries.RANK_SEMANTIC, queries.RANKED_AT, {"through": 0, "k": 5, "q": Q}),
-    "RANK_SEMANTIC_INDEXED": (
-        queries.RANK_SEMANTIC_INDEXED,
-        queries.RANKED_AT,
-        {"through": 0, "k": 5, "q": Q},
     ),
     "SEARCH": (queries.SEARCH, queries.HIT_AT, {"k": 5, "q": Q}),
     "SEARCH_EXACT": (queries.SEARCH_EXACT, queries.HIT_AT, {"k": 5, "q": Q}),
@@ -51,6 +46,28 @@ def test_columns_sit_where_their_names_say(postgres_store: PostgresStore, name: 
         names = [c.name for c in cur.description or ()]
     assert names[:ENTRY_WIDTH] == ENTRY_NAMES
     assert _by_position(at) == {i: names[i] for i in range(ENTRY_WIDTH, len(names))}
+
+
+RANKINGS = {
+    "RANK_SEMANTIC": (queries.RANK_SEMANTIC, {"through": 0, "summaries": True, "k": 5, "q": Q}),
+    "RANK_SEMANTIC_INDEXED": (queries.RANK_SEMANTIC_INDEXED, {"through": 0, "summaries": True, "k": 5, "q": Q}),
+    "RANK_BM25": (
+        bm25.RANK_BM25, {"through": 0, "summaries": True, "k": 5, **(bm25.query_params("port staging") or {})}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", RANKINGS)
+def test_rankings_select_places(postgres_store: PostgresStore, name: str) -> None:
+    # PostgresStore unpacks a ranking's row in queries.RANKED_COLUMNS' order.
+    sql, params = RANKINGS[name]
+    with (
+        postgres_store.pool.connection() as conn,
+        conn.cursor(row_factory=tuple_row, binary=True) as cur,
+    ):
+        cur.execute(sql, {**BASE, **params})
+        names = tuple(c.name for c in cur.description or ())
+    assert names == queries.RANKED_COLUMNS
 
 
 def _by_position(at: Mapping[str, int]) -> dict[int, str]:

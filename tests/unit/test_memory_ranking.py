@@ -49,12 +49,12 @@ def test_bm25_scores_match_the_formula() -> None:
 def test_lexical_ties_go_to_the_newer_version() -> None:
     store = _store_with(["twin words", "other", "twin words"], [None, None, None])
     got = store.rank_relevant("t", "c", text="twin", embedding=None, k=5)
-    assert [r.entry.version for r in got.lexical] == [3, 1]
+    assert [r.version for r in got.lexical] == [3, 1]
     assert got.lexical[0].score == got.lexical[1].score
 
 
 def test_semantic_ties_go_to_the_newer_version() -> None:
     store = _store_with(["a", "b", "c"], [(1.0, 0.0), (0.0, 1.0), (2.0, 0.0)])
     got = store.rank_relevant("t", "c", text=None, embedding=(1.0, 0.0), k=2)
-    assert [r.entry.version for r in got.semantic] == [3, 1]
+    assert [r.version for r in got.semantic] == [3, 1]
     assert [r.score for r in got.semantic] == pytest.approx([1.0, 1.0])

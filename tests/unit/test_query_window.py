@@ -22,6 +22,7 @@ from domain.relevance import (
     fuse,
     latest_turn_start,
     lexical_query,
+    ranked,
     relevant_head,
     select_query_window,
 )
@@ -327,12 +328,12 @@ def test_bad_share_is_invalid_input() -> None:
 def test_rrf_sums_reciprocal_ranks_and_breaks_ties_to_the_newer_entry() -> None:
     e = {v: entry(v, Role.USER) for v in (1, 2, 3)}
     relevance = Relevance(
-        semantic=(Ranked(entry=e[1], score=0.9), Ranked(entry=e[2], score=0.8)),
-        lexical=(Ranked(entry=e[2], score=7.0), Ranked(entry=e[1], score=3.0),
-                 Ranked(entry=e[3], score=1.0)),
+        semantic=(ranked(e[1], 0.9), ranked(e[2], 0.8)),
+        lexical=(ranked(e[2], 7.0), ranked(e[1], 3.0),
+                 ranked(e[3], 1.0)),
     )
     fused = fuse(relevance)
-    assert [s.entry.version for s in fused] == [2, 1, 3]
+    assert [s.version for s in fused] == [2, 1, 3]
     assert fused[0].score == pytest.approx(1 / 61 + 1 / 62)
     assert fused[2].score == pytest.approx(1 / 63)
 
@@ -343,40 +344,38 @@ def test_rrf_of_nothing_is_nothing() -> None:
 
 def test_entries_under_a_rankings_floor_never_enter_it() -> None:
     e = {v: entry(v, Role.USER) for v in (1, 2, 3, 4)}
-    lexical = (Ranked(entry=e[1], score=8.0), Ranked(entry=e[2], score=2.0),
-               Ranked(entry=e[3], score=0.5))
-    assert [r.entry.version for r in above_floor(lexical, 0.25)] == [1, 2]
+    lexical = (ranked(e[1], 8.0), ranked(e[2], 2.0),
+               ranked(e[3], 0.5))
+    assert [r.version for r in above_floor(lexical, 0.25)] == [1, 2]
     assert above_floor(lexical, 0.0) == lexical
     # A cosine ranking that is all negative has no best to measure against: kept whole.
-    negative = (Ranked(entry=e[4], score=-0.1), Ranked(entry=e[3], score=-0.4))
+    negative = (ranked(e[4], -0.1), ranked(e[3], -0.4))
     assert above_floor(negative, 0.5) == negative
     with patch.object(relevance_rules, "LEXICAL_FLOOR", 0.25):
         fused = fuse(Relevance(lexical=lexical))
-    assert [s.entry.version for s in fused] == [1, 2]
+    assert [s.version for s in fused] == [1, 2]
 
 
 def test_a_window_chooses_from_the_head_of_the_fused_ranking() -> None:
-    fused = tuple(
-        ScoredEntry(entry=entry(v, Role.USER, tokens=10), score=1.0 / v) for v in range(1, 9)
-    )
+    fused = tuple(Ranked(version=v, score=1.0 / v, token_count=10) for v in range(1, 9))
     # 1.5 x 20 tokens of share: the first three entries' own tokens fit, the fourth not.
-    assert [s.entry.version for s in relevant_head(fused, 20)] == [1, 2, 3]
+    assert [s.version for s in relevant_head(fused, 20)] == [1, 2, 3]
     assert relevant_head(fused, 1000) == fused
     # The best entry always stays, however big.
-    big = (ScoredEntry(entry=entry(1, Role.USER, tokens=500), score=1.0), *fused[1:])
-    assert [s.entry.version for s in relevant_head(big, 20)] == [1]
+    big = (Ranked(version=1, score=1.0, token_count=500), *fused[1:])
+    assert [s.version for s in relevant_head(big, 20)] == [1]
     assert relevant_head((), 20) == ()
 
 
 def test_a_rankings_weight_scales_its_share_of_the_fusion() -> None:
     e = {v: entry(v, Role.USER) for v in (1, 2)}
-    relevance = Relevance(semantic=(Ranked(entry=e[1], score=0.9),),
-                          lexical=(Ranked(entry=e[2], score=7.0),))
+    relevance = Relevance(semantic=(ranked(e[1], 0.9),),
+                          lexical=(ranked(e[2], 7.0),))
     # Equal weights: a tie, to the newer entry; a heavier lexical ranking wins outright.
-    assert [s.entry.version for s in fuse(relevance)] == [2, 1]
+    assert [s.version for s in fuse(relevance)] == [2, 1]
     with patch.object(relevance_rules, "SEMANTIC_WEIGHT", 2.0):
         fused = fuse(relevance)
-    assert [s.entry.version for s in fused] == [1, 2]
+    assert [s.version for s in fused] == [1, 2]
     assert fused[0].score == pytest.approx(2 / 61)
 
 
