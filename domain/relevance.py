@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -54,14 +55,15 @@ LEXICAL_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
 
 
-@attrs.frozen(kw_only=True)
-class Ranked:
+class Ranked(NamedTuple):
     """An entry's place in a ranking: its version and score (higher is better), and what
     a window decides with before it reads the entry whole: its tokens, and whether it
     belongs to a tool-call group (`in_tool_group`), whose partners must be read with it.
 
     Rankings return these rather than entries: most ranked entries never reach a window,
-    and reading each whole was most of a query window's cost."""
+    and reading each whole was most of a query window's cost. A named tuple: a window
+    makes hundreds (each ranking's, then the fused), in 0.6 us each against 1.25 for a
+    frozen attrs class."""
 
     version: int
     score: float
@@ -225,7 +227,7 @@ def select_query_window(
     used += sum(e.token_count for e in recent)
     latest_turn = turn[0].version if cache_block is not None and turn else None
     return assemble_window(
-        candidates, chosen, budget=budget, reserve=reserve, latest_turn=latest_turn
+        candidates, chosen, budget=budget, reserve=reserve, latest_turn=latest_turn, pool=pool
     )
 
 

@@ -318,13 +318,17 @@ def whole_groups(candidates: WindowCandidates, chosen: list[WindowEntry]) -> lis
     return chosen if kept is None else [w for w, k in zip(chosen, kept, strict=True) if k]
 
 
-def _whole(candidates: WindowCandidates, chosen: Sequence[Entry]) -> list[bool] | None:
+def _whole(
+    candidates: WindowCandidates, chosen: Sequence[Entry], pool: EntryPool | None = None
+) -> list[bool] | None:
     # Per chosen entry, whether its tool-call group is whole among them (whole_groups);
-    # None when no entry is part of a group, so all stay.
+    # None when no entry is part of a group, so all stay. `pool`: the candidates' known
+    # entries, when the caller already indexed them.
     tool = Role.TOOL
     if not any(e.role is tool or e.tool_calls for e in chosen):
         return None
-    pool = EntryPool(known_entries(candidates))
+    if pool is None:
+        pool = EntryPool(known_entries(candidates))
     versions = {e.version for e in chosen}
     kept = []
     for e in chosen:
@@ -340,12 +344,14 @@ def assemble_window(
     budget: int,
     reserve: int,
     latest_turn: int | None = None,
+    pool: EntryPool | None = None,
 ) -> Window:
     """The window of the chosen entries: pins, summary, then by version, with what was left
     out; entries whose tool-call group is not whole are left out too.
 
     With `latest_turn` (a version), relevant entries come after the older recent ones and
     before the latest turn, so they never break the prefix that recency keeps stable.
+    `pool`, when given, is EntryPool(known_entries(candidates)), already built.
     """
     return _assemble(
         candidates,
@@ -356,6 +362,7 @@ def assemble_window(
         budget=budget,
         reserve=reserve,
         latest_turn=latest_turn,
+        pool=pool,
     )
 
 
@@ -369,10 +376,11 @@ def _assemble(
     budget: int,
     reserve: int,
     latest_turn: int | None = None,
+    pool: EntryPool | None = None,
 ) -> Window:
     # assemble_window over parallel lists (scores and flags None: all None / False), in
     # one pass where it can: a window holds hundreds of entries on every request.
-    kept = _whole(candidates, entries)
+    kept = _whole(candidates, entries, pool)
     if kept is not None:
         entries = [x for x, k in zip(entries, kept, strict=True) if k]
         reasons = [x for x, k in zip(reasons, kept, strict=True) if k]
