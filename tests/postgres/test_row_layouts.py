@@ -48,12 +48,11 @@ def test_columns_sit_where_their_names_say(postgres_store: PostgresStore, name: 
     assert _by_position(at) == {i: names[i] for i in range(ENTRY_WIDTH, len(names))}
 
 
+RANKED: dict[str, Any] = {"through": 0, "summaries": True, "k": 5}
 RANKINGS = {
-    "RANK_SEMANTIC": (queries.RANK_SEMANTIC, {"through": 0, "summaries": True, "k": 5, "q": Q}),
-    "RANK_SEMANTIC_INDEXED": (queries.RANK_SEMANTIC_INDEXED, {"through": 0, "summaries": True, "k": 5, "q": Q}),
-    "RANK_BM25": (
-        bm25.RANK_BM25, {"through": 0, "summaries": True, "k": 5, **(bm25.query_params("port staging") or {})}
-    ),
+    "RANK_SEMANTIC": (queries.RANK_SEMANTIC, {**RANKED, "q": Q}),
+    "RANK_SEMANTIC_INDEXED": (queries.RANK_SEMANTIC_INDEXED, {**RANKED, "q": Q}),
+    "RANK_BM25": (bm25.RANK_BM25, {**RANKED, **(bm25.query_params("port staging") or {})}),
 }
 
 
