@@ -183,6 +183,9 @@ def _migrations(command: str, args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from entrypoints.deferred import defer_import
+
+    defer_import("yaml")  # before Litestar imports it: no route renders YAML
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
