@@ -12,9 +12,9 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from entrypoints.deferred import defer_import  # noqa: E402
+from entrypoints.deferred import defer_unused_imports  # noqa: E402
 
-defer_import("yaml")  # before Litestar imports it: no route renders YAML
+defer_unused_imports()  # before Litestar imports them: PyYAML, pdb
 
 from entrypoints.vercel import production_app  # noqa: E402
 

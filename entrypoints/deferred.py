@@ -66,7 +66,8 @@ def defer_import(name: str) -> None:
     place in sys.modules and imports the real one the first time anyone reads an
     attribute it lacks (`yaml.dump`), then holds all of the real one's names. For what a
     dependency imports but this app never calls: Litestar imports PyYAML at import
-    (~20 ms of a cold start) for its YAML schema plugin, which the app does not register.
+    (~15 ms of a cold start) for its YAML schema plugin, which the app does not register,
+    and pdb (~5 ms) for `pdb_on_exception`, a debugging switch the app leaves off.
     (importlib's LazyLoader would not do: on Python 3.11 the next `import name` anywhere
     reads the module's __spec__, which loads it.) A module already imported, or not
     installed, is left as it is."""
@@ -95,3 +96,13 @@ def defer_import(name: str) -> None:
 
     stand_in.__getattr__ = __getattr__  # type: ignore[method-assign]
     sys.modules[name] = stand_in
+
+
+# What Litestar imports for features the app does not use (see defer_import).
+UNUSED_BY_THE_APP = ("yaml", "pdb")
+
+
+def defer_unused_imports() -> None:
+    """defer_import each of UNUSED_BY_THE_APP: call it before Litestar is imported."""
+    for name in UNUSED_BY_THE_APP:
+        defer_import(name)
