@@ -87,6 +87,10 @@ class OfflineTokenCounter:
 
     def count(self, texts: Sequence[str], *, encoding: str) -> list[TokenCount]:
         """One count per text; unknown encodings give estimates marked inexact."""
+        if not texts:
+            # Nothing to count (every message brought its own count): the encoder, ~47 MiB
+            # of ranks for cl100k_base, is not loaded for it.
+            return []
         encode = self._encoder(encoding)
         if encode is None:
             return [TokenCount(tokens=estimate(t), exact=False) for t in texts]

@@ -12,6 +12,10 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from entrypoints.deferred import defer_unused_imports  # noqa: E402
+
+defer_unused_imports()  # before Litestar imports them: PyYAML, pdb
+
 from entrypoints.vercel import production_app  # noqa: E402
 
 app = production_app()

@@ -19,10 +19,10 @@ import time
 import uuid
 
 import numpy as np
-from pgvector import Vector
 
 from adapters.postgres import queries
 from adapters.postgres.store import PostgresStore
+from adapters.postgres.vectors import VectorParam
 from bench._common import emit, log, p50_ms, size_label, sized
 from bench._postgres import fresh_database, open_store
 
@@ -86,7 +86,7 @@ def load(store: PostgresStore, data: np.ndarray) -> dict[str, list[tuple[str, in
                 for _ in range(CONTEXTS_PER_TENANT):
                     cid = str(uuid.uuid4())
                     for v in range(1, per_context + 1):
-                        copy.write_row((cid, v, Vector(data[row])))
+                        copy.write_row((cid, v, VectorParam(data[row].tolist())))
                         owners[tenant].append((cid, v))
                         row += 1
         log(f"search_postgres: copied {row} vectors in {time.perf_counter() - t0:.1f}s")
@@ -136,7 +136,7 @@ def main() -> None:
 
         def exact_sql() -> object:
             q = queries_[next(cycle) % QUERIES]
-            params = {"tenant": tenant, "id": None, "q": Vector(q), "k": K}
+            params = {"tenant": tenant, "id": None, "q": VectorParam(q.tolist()), "k": K}
             with store.pool.connection() as conn:
                 return conn.execute(queries.SEARCH_EXACT, params).fetchall()
 

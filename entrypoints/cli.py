@@ -183,6 +183,9 @@ def _migrations(command: str, args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from entrypoints.deferred import defer_unused_imports
+
+    defer_unused_imports()  # before Litestar imports them: PyYAML, pdb
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from adapters.memory.lexical import LexicalIndex, top_over
-from adapters.memory.vectors import Matrix, VectorLog
+from adapters.memory.vectors import VectorLog
 from domain import discourse, history, lineage
 from domain.lineage import Base, Segment
 from domain.model import AppendResult, Context, Entry, EntryKind
 from domain.tokens import message_text
+
+if TYPE_CHECKING:
+    from adapters.memory.vectors import Matrix
 
 
 @attrs.define(kw_only=True, eq=False)

@@ -1,18 +1,27 @@
-"""A growable matrix of unit vectors for exact cosine search in process."""
+"""A growable matrix of unit vectors for exact cosine search in process.
+
+numpy is imported by the first vector or query, not with the store: a memory store whose
+entries carry no embeddings never loads it (about 15 MiB of RSS).
+"""
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-Matrix = npt.NDArray[np.float64]
+    Matrix: TypeAlias = npt.NDArray[np.float64]
+    Mask: TypeAlias = npt.NDArray[np.bool_]
 
 
 def unit(vector: Sequence[float]) -> Matrix:
     """The vector scaled to length 1 (a zero vector stays zero: it matches nothing)."""
+    import numpy as np
+
     v = np.asarray(vector, dtype=np.float64)
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else v
@@ -28,7 +37,7 @@ class VectorLog:
     def __init__(self) -> None:
         self._rows: Matrix | None = None
         self._size = 0
-        self._eligible = np.zeros(0, dtype=bool)
+        self._eligible: Mask | None = None
         self.versions: list[int] = []
 
     def __len__(self) -> int:
@@ -36,9 +45,12 @@ class VectorLog:
 
     def add(self, version: int, vector: Sequence[float], *, eligible: bool) -> None:
         """Append one entry's vector."""
+        import numpy as np
+
         row = unit(vector)
-        if self._rows is None:
+        if self._rows is None or self._eligible is None:
             self._rows = np.zeros((16, row.shape[0]), dtype=np.float64)
+            self._eligible = np.zeros(16, dtype=bool)
         elif self._size == self._rows.shape[0]:
             grown = np.zeros((self._size * 2, self._rows.shape[1]), dtype=np.float64)
             grown[: self._size] = self._rows
@@ -59,9 +71,9 @@ class VectorLog:
         """Row indexes [i, j) of the versions in (lo, hi]."""
         return bisect.bisect_right(self.versions, lo), bisect.bisect_right(self.versions, hi)
 
-    def _scores(self, query: Matrix, i: int, j: int) -> Matrix:
+    def _scores(self, query: Matrix, i: int, j: int) -> Matrix | None:
         if self._rows is None or j <= i or query.shape[0] != self._rows.shape[1]:
-            return np.zeros(0, dtype=np.float64)
+            return None
         scores: Matrix = self._rows[i:j] @ query
         return scores
 
@@ -71,9 +83,11 @@ class VectorLog:
         """The k eligible rows of versions in (after, upto] most similar to the (unit)
         query, best first, as (version, similarity); ties go to the newer version.
         Vectorised: no Python loop over the rows."""
+        import numpy as np
+
         i, j = self._rows_between(after, upto)
         scores = self._scores(query, i, j)
-        if scores.shape[0] == 0 or k < 1:
+        if scores is None or self._eligible is None or k < 1:
             return []
         scores = np.where(self._eligible[i:j], scores, -np.inf)
         return self._best(scores, i, k, newer_first=True)
@@ -83,13 +97,15 @@ class VectorLog:
         best first; ties go to the older version."""
         i, j = self._rows_between(lo, hi)
         scores = self._scores(query, i, j)
-        if scores.shape[0] == 0 or k < 1:
+        if scores is None or k < 1:
             return []
         return self._best(scores, i, k, newer_first=False)
 
     def _best(
         self, scores: Matrix, offset: int, k: int, *, newer_first: bool
     ) -> list[tuple[int, float]]:
+        import numpy as np
+
         if scores.shape[0] > k:
             # Everything tied with the k-th best stays in, so ties are settled below.
             kth = -np.partition(-scores, k - 1)[k - 1]

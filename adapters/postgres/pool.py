@@ -9,8 +9,9 @@ microseconds for ours) and it buys a plan made for the actual parameter values, 
 window and search queries benefit from. A deployment talking to PostgreSQL directly may pass
 `prepare=True` to get psycopg's default (prepare after 5 executions).
 
-pgvector's types (and a faster JSON parser) are registered in the pool's `configure`
-callback, once per new connection, so every connection the pool hands out speaks `vector`.
+pgvector's `vector` type (adapters/postgres/vectors.py, without the pgvector package) and
+a faster JSON parser are registered in the pool's `configure` callback, once per new
+connection, so every connection the pool hands out speaks `vector`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from typing import Any
 
 import msgspec
 import psycopg
-from pgvector.psycopg import register_vector
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
-from adapters.postgres.vectors import register_stored_vectors
+from adapters.postgres.vectors import register_vectors
 
 # psycopg's own default when preparing is allowed.
 PREPARE_AFTER = 5
@@ -35,9 +35,8 @@ DEFAULT_TIMEOUT = 5.0
 def configure(conn: psycopg.Connection[Any]) -> None:
     """Make a new connection ready: pgvector's types, msgspec to parse JSON columns, and
     the session in UTC."""
-    register_vector(conn)
     # Binary vector columns are decoded only when read (adapters/postgres/vectors.py).
-    register_stored_vectors(conn)
+    register_vectors(conn)
     # Windows decode JSON for every entry they return; msgspec does it about twice as fast.
     set_json_loads(msgspec.json.decode, conn)
     # The domain speaks UTC. With the session's zone named UTC, psycopg returns timestamps

@@ -11,9 +11,8 @@ from typing import Any
 
 import cattrs
 import msgspec
-from pgvector import Vector
 
-from adapters.postgres.vectors import as_floats
+from adapters.postgres.vectors import VectorParam, as_floats
 from domain.errors import InvalidInput
 from domain.keys import ApiKey
 from domain.model import (
@@ -205,9 +204,9 @@ def tool_calls_json(draft: EntryDraft) -> str | None:
     return to_json(calls)
 
 
-def vector_param(vector: Sequence[float]) -> Vector:
+def vector_param(vector: Sequence[float]) -> VectorParam:
     """An embedding as a query parameter; non-finite numbers cannot be stored."""
     values = [float(x) for x in vector]
     if not all(math.isfinite(x) for x in values):
         raise InvalidInput("an embedding holds a non-finite number")
-    return Vector(values)
+    return VectorParam(values)

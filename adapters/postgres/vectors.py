@@ -1,4 +1,12 @@
-"""Embeddings read back from PostgreSQL, decoded only when someone looks at them.
+"""pgvector's `vector` type on psycopg, without the pgvector package (nor numpy, which its
+psycopg module imports whenever it is installed): the parameter and its dumpers, the
+loaders, and the one type lookup per new connection (pgvector's register_vector makes four:
+vector, bit, halfvec, sparsevec, of which only `vector` is used here).
+
+The formats are pgvector's own (src/vector.c, vector_send/vector_out): binary is a 2-byte
+dimension, 2 unused bytes and big-endian float4s; text is `[f1,f2,...]`.
+
+Embeddings read back from PostgreSQL are decoded only when someone looks at them.
 
 A window or a ranking reads hundreds of entries and never their vectors (the wire shows
 `has_embedding`), yet decoding pgvector's binary into floats cost about 6 us a row at 64
@@ -16,8 +24,65 @@ from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 import psycopg
-from psycopg.adapt import Loader
+from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
+from psycopg.types import TypeInfo
+
+
+def _float4s(values: Sequence[float]) -> array[float]:
+    # float4, as pgvector stores it (and as its Vector rounds a list).
+    return array("f", values)
+
+
+def binary_vector(values: Sequence[float]) -> bytes:
+    """The vector in pgvector's binary format (what vector_recv reads)."""
+    floats = _float4s(values)
+    if sys.byteorder != "big":
+        floats.byteswap()
+    return struct.pack(">HH", len(floats), 0) + floats.tobytes()
+
+
+def text_vector(values: Sequence[float]) -> str:
+    """The vector in pgvector's text format (what vector_in reads), each float4 written
+    as Python writes the float it widens to."""
+    return "[" + ",".join([str(v) for v in _float4s(values)]) + "]"
+
+
+class VectorParam:
+    """An embedding as a query parameter: dumped as a `vector` (binary where the query
+    allows it, as pgvector's Vector is)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"VectorParam({list(self.values)!r})"
+
+
+class _TextVectorDumper(Dumper):
+    format = Format.TEXT
+
+    def dump(self, obj: VectorParam) -> bytes:
+        return text_vector(obj.values).encode()
+
+
+class _BinaryVectorDumper(Dumper):
+    format = Format.BINARY
+
+    def dump(self, obj: VectorParam) -> bytes:
+        return binary_vector(obj.values)
+
+
+class _TextVectorLoader(Loader):
+    format = Format.TEXT
+
+    def load(self, data: Any) -> tuple[float, ...]:
+        # The server writes each float4 as its shortest text; widened through float4 again,
+        # as pgvector's Vector reads it, it equals the same vector read as binary.
+        text = bytes(data).decode()
+        return tuple(_float4s([float(v) for v in text[1:-1].split(",")]).tolist())
 
 
 class StoredVector(Sequence[float]):
@@ -78,20 +143,24 @@ class _BinaryVectorLoader(Loader):
         return StoredVector(bytes(data))
 
 
-def register_stored_vectors(conn: psycopg.Connection[Any]) -> None:
-    """Binary `vector` columns load as StoredVector on `conn` (after pgvector's own
-    registration, which it overrides for the binary format only, and whose type lookup it
-    reuses: no second round trip per new connection)."""
-    info = conn.adapters.types.get("vector")
-    if info is not None:
-        conn.adapters.register_loader(info.oid, _BinaryVectorLoader)
+def register_vectors(conn: psycopg.Connection[Any]) -> None:
+    """`vector` on `conn`: VectorParam dumps as one (and a list of them as `vector[]`);
+    binary columns load as StoredVector, text ones as tuples of floats. One catalogue
+    round trip; ProgrammingError when the database has no pgvector extension."""
+    info = TypeInfo.fetch(conn, "vector")
+    if info is None:
+        raise psycopg.ProgrammingError("vector type not found in the database")
+    info.register(conn)  # the type and its array, by name and oid
+    adapters = conn.adapters
+    # Text first, then binary: the last one registered is what a %s placeholder uses.
+    for dumper in (_TextVectorDumper, _BinaryVectorDumper):
+        adapters.register_dumper(VectorParam, type("", (dumper,), {"oid": info.oid}))
+    adapters.register_loader(info.oid, _TextVectorLoader)
+    adapters.register_loader(info.oid, _BinaryVectorLoader)
 
 
 def as_floats(value: Any) -> Sequence[float]:
     """A vector column's value as a sequence of floats, whatever loaded it."""
-    if isinstance(value, StoredVector):
+    if isinstance(value, (StoredVector, tuple)):
         return value
-    if hasattr(value, "to_list"):
-        # pgvector's list is already Python floats: converting each again cost 3x more.
-        return tuple(value.to_list())
     return tuple(float(x) for x in value)

@@ -135,7 +135,7 @@ def message_in(m: MessageIn, settings: Settings) -> Message:
         role=m.role,
         content=content,
         name=m.name,
-        tool_calls=tool_calls,  # type: ignore[arg-type]  # attrs plugin: converter=tuple
+        tool_calls=tool_calls,
         tool_call_id=m.tool_call_id,
         metadata=m.metadata,
         token_count=m.token_count,

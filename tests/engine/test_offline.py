@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from domain.errors import DimensionMismatch
 from domain.model import Message, Role
 from entrypoints.offline import memory_engine, postgres_engine
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_memory_engine_takes_the_servers_embedder_settings() -> None:
@@ -34,3 +41,27 @@ def test_postgres_engine_migrates_and_fixes_the_dimension(postgres_server: objec
             assert again.get_context("t", ctx.id).head_version == 1
     finally:
         postgres_server.drop_database(url)  # type: ignore[attr-defined]
+
+
+def test_a_memory_engine_loads_no_tokenizer_or_numpy_it_does_not_use() -> None:
+    # Messages with their own token counts and no embeddings need neither the tokenizer's
+    # ranks (~47 MiB for cl100k_base) nor numpy (~15 MiB); an embedding then loads numpy.
+    script = textwrap.dedent(
+        """
+        import sys
+        from domain.model import Message
+        from entrypoints.offline import memory_engine
+        engine = memory_engine(dimension=2)
+        ctx = engine.create_context("t")
+        engine.append("t", ctx.id, [Message(role="user", content="hi", token_count=3)] * 3)
+        engine.window("t", ctx.id, budget=100)
+        print(sorted(m for m in ("numpy", "tiktoken", "quicktok") if m in sys.modules))
+        engine.append("t", ctx.id, [Message(role="user", content="v", token_count=1,
+                                            embedding=(1.0, 0.0))])
+        print(engine.search("t", (1.0, 0.0), k=1)[0].entry.version, "numpy" in sys.modules)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:2] == ["[]", "4 True"]

@@ -54,6 +54,8 @@ def test_api_index_imports_none_of_what_a_cold_start_defers() -> None:
         "psycopg", "psycopg_pool", "pgvector", "pydantic", "numpy", "tiktoken", "quicktok",
         "onnxruntime", "adapters.postgres.store", "adapters.postgres.keys",
         "adapters.embedders.local", "adapters.embedders.static",
+        # PyYAML and pdb are stand-ins until used (entrypoints.deferred): no yaml.reader, bdb.
+        "yaml.reader", "bdb",
     )  # fmt: skip
     code = (
         "import sys, api.index\n"
@@ -66,6 +68,34 @@ def test_api_index_imports_none_of_what_a_cold_start_defers() -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_what_a_cold_start_defers_still_works_when_used() -> None:
+    code = (
+        "import sys, api.index, yaml, pdb\n"
+        "assert 'yaml.reader' not in sys.modules and 'bdb' not in sys.modules\n"
+        "from yaml import safe_load\n"
+        "print(safe_load('a: [1, 2]'), yaml.dump({'b': 3}).strip(), 'yaml.reader' in sys.modules,"
+        " callable(pdb.post_mortem), 'bdb' in sys.modules)"
+    )
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "{'a': [1, 2]} b: 3 True True True"
+
+
+def test_defer_import_leaves_missing_and_imported_modules_alone() -> None:
+    import json
+
+    from entrypoints.deferred import defer_import
+
+    defer_import("kata_no_such_module")
+    assert "kata_no_such_module" not in sys.modules
+    defer_import("json")
+    assert sys.modules["json"] is json
 
 
 def test_the_deferred_stores_are_made_once_on_first_use() -> None:

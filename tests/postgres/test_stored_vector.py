@@ -1,9 +1,15 @@
-"""Embeddings read from PostgreSQL decode lazily and still equal the floats written."""
+"""pgvector's `vector` without the pgvector package: parameters dump exactly as pgvector's
+Vector does, embeddings read from PostgreSQL decode lazily and still equal the floats
+written, and nothing on the PostgreSQL path imports pgvector or numpy."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,11 +17,21 @@ from hypothesis import strategies as st
 from pgvector import Vector
 
 from adapters.postgres.store import PostgresStore
-from adapters.postgres.vectors import StoredVector
+from adapters.postgres.vectors import StoredVector, VectorParam, binary_vector, text_vector
 from domain.model import Context, EntryDraft, Role
 from migrations import DEFAULT_DIMENSION
 
 FLOAT4 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1,
+                max_size=40).filter(lambda vs: all(abs(v) < 3e38 for v in vs)))  # fmt: skip
+def test_parameters_dump_as_pgvectors_vector_does(values: list[float]) -> None:
+    # pgvector (the Python package) is kept for the tests only: this is its format.
+    assert binary_vector(values) == Vector(values).to_binary()
+    assert text_vector(values) == Vector(values).to_text()
+    assert StoredVector(binary_vector(values)) == tuple(Vector(values).to_list())
 
 
 @given(st.lists(FLOAT4, min_size=1, max_size=40))
@@ -50,3 +66,55 @@ def test_rows_read_back_carry_their_vectors_undecoded(postgres_store: PostgresSt
     # The pool loads binary vectors lazily (adapters/postgres/pool.configure).
     assert isinstance(entry.embedding, StoredVector)
     assert entry.embedding == pytest.approx(vector, rel=1e-6)
+
+
+def test_the_server_reads_and_writes_vectors_in_both_formats(postgres_store: PostgresStore) -> None:
+    values = [0.5, -1.25, 3.0e-7, 12345.678]
+    floats = tuple(Vector(values).to_list())  # float4-rounded
+    with postgres_store.pool.connection() as conn:
+        # %t and %b force each dumper; the server's text of each is pgvector's own.
+        text, binary = conn.execute(
+            "SELECT %t::vector::text, %b::vector::text", (VectorParam(values),) * 2
+        ).fetchone()
+        assert (
+            text
+            == binary
+            == conn.execute("SELECT %s::vector::text", (Vector(values).to_text(),)).fetchone()[0]
+        )
+        # A list is a vector[]; text results load as tuples, binary ones as StoredVector.
+        row = conn.execute(
+            "SELECT (%s::vector[])[2], (%s::vector[])[1]", ([None, VectorParam(values)],) * 2
+        ).fetchone()
+        assert row == (floats, None) and isinstance(row[0], tuple)
+        with conn.cursor(binary=True) as cur:
+            [loaded] = cur.execute("SELECT %s::vector", (VectorParam(values),)).fetchone()
+        assert isinstance(loaded, StoredVector) and loaded == floats
+
+
+def test_the_postgres_path_imports_neither_pgvector_nor_numpy(postgres_app_url: str) -> None:
+    script = textwrap.dedent(
+        f"""
+        import sys, uuid
+        from datetime import UTC, datetime
+        from adapters.postgres.pool import build_pool
+        from adapters.postgres.store import PostgresStore
+        from domain.model import Context, EntryDraft, Role
+        from migrations import DEFAULT_DIMENSION
+        vector = tuple(1.0 if i == 0 else 0.0 for i in range(DEFAULT_DIMENSION))
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        tenant, cid = f"t-{{uuid.uuid4()}}", str(uuid.uuid4())
+        with build_pool({postgres_app_url!r}) as pool:
+            store = PostgresStore(pool)
+            store.create_context(Context(id=cid, tenant_id=tenant, name="v",
+                                         created_at=now, updated_at=now))
+            store.append(tenant, cid, [EntryDraft(role=Role.USER, content="v", token_count=1,
+                                                  embedding=vector)], now=now)
+            [hit] = store.search(tenant, vector, k=1)
+            assert hit.entry.embedding == vector, hit
+        print(sorted(m for m in ("pgvector", "numpy") if m in sys.modules))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -4,8 +4,6 @@ Not a tenant's route: it is authorized by the deployment's cron secret (CRON_SEC
 as `Authorization: Bearer <secret>`, as Vercel's cron does), never by an API key.
 """
 
-from __future__ import annotations
-
 import hmac
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Contexts: create, list, read, change, delete, purge."""
 
-from __future__ import annotations
-
 from litestar import delete, get, patch, post
 from litestar.params import JSONBody
 

@@ -1,7 +1,5 @@
 """Forks and compaction: new branches of a history, and summaries of its older part."""
 
-from __future__ import annotations
-
 from litestar import get, post
 from litestar.params import FromPath, JSONBody
 

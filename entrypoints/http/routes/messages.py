@@ -1,7 +1,5 @@
 """The version log: append a batch, page through entries, read the state at a version."""
 
-from __future__ import annotations
-
 from litestar import Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 

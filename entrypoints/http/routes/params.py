@@ -1,7 +1,5 @@
 """Parameters and error lists shared by the route modules."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from litestar.di import NamedDependency

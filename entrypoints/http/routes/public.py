@@ -1,7 +1,5 @@
 """Public routes: health, and the catalogue of problem types errors point to."""
 
-from __future__ import annotations
-
 import functools
 from importlib import metadata
 from typing import Any

@@ -1,7 +1,5 @@
 """Receipts: recorded windows of a context, listed by time and read back exactly."""
 
-from __future__ import annotations
-
 from litestar import get
 from litestar.params import FromPath
 

@@ -1,7 +1,5 @@
 """Similarity search over the tenant's entries, and who the caller is."""
 
-from __future__ import annotations
-
 from litestar import get, post
 from litestar.params import JSONBody
 

@@ -1,7 +1,5 @@
 """The window: the best entries to send to the model for a token budget."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from litestar import Response, get, post
