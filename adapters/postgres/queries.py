@@ -347,13 +347,17 @@ LEFT JOIN LATERAL (
 ) e ON true
 """
 
+# A lateral per segment, kept apart by OFFSET 0: as a join, the plan probed the primary
+# key by (tenant, version) and skipped over every context of the tenant for each version.
 READ_VERSIONS = f"""
 WITH {CONTEXT_UPTO},
 {SEGMENTS}
-SELECT {_V_ENTRY} FROM segs s, context_versions v
-WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = ANY(%(versions)s)
-  AND v.version > s.lo AND v.version <= s.hi
-ORDER BY v.version
+SELECT x.* FROM segs s CROSS JOIN LATERAL (
+    SELECT {_V_ENTRY} FROM context_versions v
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = ANY(%(versions)s)
+      AND v.version > s.lo AND v.version <= s.hi
+    OFFSET 0) x
+ORDER BY x.version
 """
 
 # What a ranking needs first: the history's end and its compaction state through it.

@@ -242,3 +242,21 @@ def test_a_query_of_many_terms_ranks_by_the_same_formula(
     want = model_ranking(entries, compacted_through=0, text=text, k=10)
     assert [r.version for r in got] == [v for v, _ in want] == [1, 2, 4]
     assert [r.score for r in got] == pytest.approx([s for _, s in want], rel=1e-12)
+
+
+def test_reading_versions_seeks_within_the_context(
+    postgres_store: PostgresStore, tenant: str, load_history: Loader
+) -> None:
+    # Other contexts of the tenant cost a version read nothing: each segment's versions
+    # are seeks under (tenant, context), never a skip over every context of the tenant.
+    others = [load_history(tenant, 20_000) for _ in range(3)]
+    cid = load_history(tenant, 20_000)
+    params = {"tenant": tenant, "id": cid, "at": None, "versions": [5, 6, 7, 1500]}
+    with postgres_store.pool.connection() as conn, conn.transaction():
+        conn.execute("SELECT set_config('kata.tenant_id', %s, true)", (tenant,))
+        plan = explain(conn, queries.READ_VERSIONS, params)
+    scans = [line for line in plan.splitlines() if "Index Cond" in line and "version = ANY" in line]
+    assert scans and all("context_id = s.src" in line for line in scans), plan
+    got = postgres_store.read_versions(tenant, cid, [5, 6, 7, 1500, 99_999])
+    assert [e.version for e in got] == [5, 6, 7, 1500]
+    assert postgres_store.read_versions(tenant, others[0], [3])[0].content == "message 3"
