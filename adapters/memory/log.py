@@ -168,6 +168,18 @@ class History:
         found = self._holding(version)
         return found[0].own(version) if found is not None else None
 
+    def entries_at(self, versions: Sequence[int]) -> list[Entry]:
+        """The entries at `versions` (ascending) that the history holds, in order: one
+        bisect per segment, not one per version."""
+        out: list[Entry] = []
+        for log, seg in self.parts:
+            i = bisect.bisect_right(versions, seg.lo)
+            j = bisect.bisect_right(versions, seg.hi)
+            start = log.start + 1
+            own = log.entries
+            out.extend([own[v - start] for v in versions[i:j]])
+        return out
+
     def entries(self, *, after: int, limit: int) -> list[Entry]:
         """Versions after `after`, ascending, at most `limit`."""
         out: list[Entry] = []

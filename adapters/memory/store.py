@@ -168,7 +168,7 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
         with self._lock:
             found = self._live(tenant_id, context_id).history()
             wanted = sorted({v for v in versions if 1 <= v <= found.upto})
-            return tuple(e for v in wanted if (e := found.entry(v)) is not None)
+            return tuple(found.entries_at(wanted))
 
     def window_candidates(
         self,
