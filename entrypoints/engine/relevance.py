@@ -23,10 +23,10 @@ def with_relevance(
     """The candidates with the head of the fused ranking a window of `share_tokens`
     relevant tokens chooses from, and the entries around those (`relevance` ranked as of
     the candidates' version and compaction state)."""
-    head = relevant_head(fuse(relevance), share_tokens)
+    known = {e.version: e for e in candidates.tail}
+    head = relevant_head(fuse(relevance), share_tokens, known)
     if not head:
         return candidates
-    known = {e.version: e for e in candidates.tail}
 
     def read_missing(wanted: set[int]) -> list[Entry]:
         todo = sorted(

@@ -358,13 +358,16 @@ def test_entries_under_a_rankings_floor_never_enter_it() -> None:
 
 def test_a_window_chooses_from_the_head_of_the_fused_ranking() -> None:
     fused = tuple(Ranked(version=v, score=1.0 / v, token_count=10) for v in range(1, 9))
-    # 1.5 x 20 tokens of share: the first three entries' own tokens fit, the fourth not.
-    assert [s.version for s in relevant_head(fused, 20)] == [1, 2, 3]
+    # 1.25 x 24 tokens of share (30): the first three entries' own tokens fit, not four.
+    assert [s.version for s in relevant_head(fused, 24)] == [1, 2, 3]
+    assert [s.version for s in relevant_head(fused, 23)] == [1, 2]
     assert relevant_head(fused, 1000) == fused
     # The best entry always stays, however big.
     big = (Ranked(version=1, score=1.0, token_count=500), *fused[1:])
     assert [s.version for s in relevant_head(big, 20)] == [1]
     assert relevant_head((), 20) == ()
+    # Entries the candidates' tail holds are read already: they count no tokens.
+    assert [s.version for s in relevant_head(fused, 23, tail={1, 2})] == [1, 2, 3, 4]
 
 
 def test_a_rankings_weight_scales_its_share_of_the_fusion() -> None:
