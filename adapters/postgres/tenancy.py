@@ -38,7 +38,7 @@ def statement(
     conn = cur.connection
     with conn.pipeline():
         # Its own cursor: results arrive on the cursor that asked, and cur must hold sql's.
-        conn.execute(_SET, (setting, value), prepare=False)
+        name(conn, setting, value)
         cur.execute(sql, params)
     return cur
 
@@ -47,5 +47,5 @@ def statement(
 def transaction(cur: psycopg.Cursor[Any], setting: str, value: str) -> Iterator[None]:
     """A transaction on cur's connection whose statements see `setting` = `value`."""
     with cur.connection.transaction():
-        cur.connection.execute(_SET, (setting, value), prepare=False)
+        name(cur.connection, setting, value)
         yield

@@ -149,9 +149,14 @@ def candidates_on_policy(
     return candidates, policy
 
 
-def _available(policy: Policy, budget: int | None, reserve: int | None) -> int:
-    # The tail a window under `policy` reads (more than the budget when its rules ask).
-    available = (policy.budget if budget is None else budget) - (
+def available_tokens(policy: Policy, budget: int | None, reserve: int | None) -> int:
+    """The tokens a window under `policy` fills: the budget less the reserve, each the
+    policy's where not given."""
+    return (policy.budget if budget is None else budget) - (
         policy.reserve if reserve is None else reserve
     )
-    return tail_reach(policy, available)
+
+
+def _available(policy: Policy, budget: int | None, reserve: int | None) -> int:
+    # The tail a window under `policy` reads (more than the budget when its rules ask).
+    return tail_reach(policy, available_tokens(policy, budget, reserve))

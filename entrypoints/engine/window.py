@@ -11,7 +11,7 @@ from domain.window import Window, WindowCandidates, check_budget
 from domain.window_rules import WindowRules, choose_window, rules_of, tail_reach
 from entrypoints.engine.drafting import Drafter
 from entrypoints.engine.limits import WINDOW_LIMITS, WindowLimits, query_text
-from entrypoints.engine.policy_guess import PolicyGuess, candidates_on_policy
+from entrypoints.engine.policy_guess import PolicyGuess, available_tokens, candidates_on_policy
 from entrypoints.engine.receipts import Recorder, recorded
 from entrypoints.engine.relevance import with_relevance
 from ports.contexts import Contexts
@@ -204,10 +204,6 @@ def _reach(
     policy: Policy, budget: int | None, reserve: int | None, share: float | None
 ) -> tuple[int, int]:
     """The tail and the ranking depth a query window under `policy` reads."""
-    available = max(
-        (policy.budget if budget is None else budget)
-        - (policy.reserve if reserve is None else reserve),
-        0,
-    )
+    available = available_tokens(policy, budget, reserve)
     relevant = policy.relevant_share if share is None else share
     return tail_reach(policy, available), relevant_depth(available, relevant)
