@@ -21,20 +21,29 @@ class EntryPool:
     """
 
     def __init__(self, entries: Iterable[Entry]) -> None:
-        self._by_version: dict[int, Entry] = {}
-        for e in entries:
-            self._by_version.setdefault(e.version, e)
+        # The first of each version wins (reversed: the first assignment is the last made).
+        self._by_version: dict[int, Entry] = {e.version: e for e in reversed(list(entries))}
         self._calls: dict[str, list[int]] = {}
         self._results: dict[str, list[int]] = {}
-        # The first version of the unbroken run of known versions each version belongs to.
-        self._run_start: dict[int, int] = {}
-        for v in sorted(self._by_version):
-            self._run_start[v] = self._run_start.get(v - 1, v)
-            e = self._by_version[v]
+        known = sorted(self._by_version)
+        # The first version of each unbroken run of known versions, ascending.
+        self._runs = [v for i, v in enumerate(known) if not i or known[i - 1] != v - 1]
+        tool = Role.TOOL
+        by_version = self._by_version
+        # Only entries in a group are indexed (a comprehension skips the rest at C speed).
+        for v in [v for v in known if by_version[v].tool_calls or by_version[v].role is tool]:
+            e = by_version[v]
             for call in e.tool_calls:
                 self._calls.setdefault(call.id, []).append(v)
-            if e.role is Role.TOOL and e.tool_call_id:
+            if e.role is tool and e.tool_call_id:
                 self._results.setdefault(e.tool_call_id, []).append(v)
+
+    def _run_start(self, version: int) -> int:
+        """The first version of the unbroken run of known versions `version` is in (itself
+        when unknown)."""
+        if version not in self._by_version:
+            return version
+        return self._runs[bisect.bisect_right(self._runs, version) - 1]
 
     def get(self, version: int) -> Entry | None:
         """The entry at `version`, if known."""
@@ -44,7 +53,7 @@ class EntryPool:
         """The assistant entry a tool result answers, if known."""
         versions = self._calls.get(result.tool_call_id or "", [])
         i = bisect.bisect_left(versions, result.version)
-        if not i or versions[i - 1] < self._run_start.get(result.version, result.version):
+        if not i or versions[i - 1] < self._run_start(result.version):
             return None
         return self._by_version[versions[i - 1]]
 
@@ -62,6 +71,8 @@ class EntryPool:
 def closure(seed: Entry, pool: EntryPool) -> list[Entry] | None:
     """`seed` with every call and result it needs, in version order; None when one of
     them is not in the pool (then the entry cannot be sent without breaking a group)."""
+    if seed.role is not Role.TOOL and not seed.tool_calls:
+        return [seed]  # most entries: in no group, so alone (and no dict built per entry)
     out: dict[int, Entry] = {}
     todo = [seed]
     while todo:

@@ -301,8 +301,11 @@ def known_entries(candidates: WindowCandidates) -> list[Entry]:
     through = candidates.compacted_through
     found = [s.entry for s in candidates.relevant]
     loose = [*candidates.tail, *candidates.companions, *found]
+    message, system = EntryKind.MESSAGE, Role.SYSTEM
+    # Entry.is_pin spelled out: a property call per entry costs as much as the test.
     eligible = [
-        e for e in loose if e.kind is EntryKind.MESSAGE and not e.is_pin and through < e.version
+        e for e in loose
+        if e.kind is message and not (e.pinned or e.role is system) and through < e.version
     ]
     return [*candidates.pins, *eligible]
 
@@ -332,6 +335,9 @@ def _whole(
     versions = {e.version for e in chosen}
     kept = []
     for e in chosen:
+        if e.role is not tool and not e.tool_calls:
+            kept.append(True)  # in no group: whole by itself
+            continue
         group = closure(e, pool)
         kept.append(group is not None and all(g.version in versions for g in group))
     return kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import attrs
@@ -297,7 +298,7 @@ class History:
             if seg.hi <= after:
                 continue
             ranked.extend(log.vectors.top(query, k, max(seg.lo, after), seg.hi))
-        ranked.sort(key=lambda item: (-item[1], -item[0]))
+        ranked.sort(key=_SCORE_THEN_VERSION, reverse=True)  # best first, ties to newer
         return [(self._entry(v), s) for v, s in ranked[:k]]
 
     def similar(self, query: Matrix, *, k: int) -> list[tuple[Entry, float]]:
@@ -319,6 +320,9 @@ def _within(entries: Sequence[Entry], seg: Segment) -> Sequence[Entry]:
     # Bisects on the entries' versions (they ascend): no list of them built per call.
     lo = bisect.bisect_right(entries, seg.lo, key=_version)
     return entries[lo : bisect.bisect_right(entries, seg.hi, lo=lo, key=_version)]
+
+
+_SCORE_THEN_VERSION = itemgetter(1, 0)
 
 
 def _version(entry: Entry) -> int:

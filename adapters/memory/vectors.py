@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
@@ -118,11 +119,23 @@ class VectorLog:
             picked = np.nonzero(scores >= kth)[0]
         else:
             picked = np.arange(scores.shape[0])
+        picked = picked[scores[picked] != -np.inf]
+        # One conversion per array, not a numpy scalar per row.
+        versions = self.versions
         ranked = [
-            (self.versions[offset + int(i)], float(scores[i]))
-            for i in picked
-            if scores[i] != -np.inf
+            (versions[offset + i], score)
+            for i, score in zip(picked.tolist(), scores[picked].tolist(), strict=True)
         ]
-        sign = -1 if newer_first else 1
-        ranked.sort(key=lambda item: (-item[1], sign * item[0]))
+        if newer_first:  # (similarity, version) largest first
+            ranked.sort(key=_SIMILARITY_THEN_VERSION, reverse=True)
+        else:
+            ranked.sort(key=_similarity_then_older)
         return ranked[:k]
+
+
+_SIMILARITY_THEN_VERSION = itemgetter(1, 0)
+
+
+def _similarity_then_older(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
