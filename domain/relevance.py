@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 import attrs
@@ -144,14 +145,12 @@ def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[Ranked, ...]:
             v = ranked.version
             scores[v] = scores.get(v, 0.0) + weight / (k + rank)
             places[v] = ranked
-    order = sorted(scores, key=lambda v: (-scores[v], -v))
-    fused = []
-    for v in order:
-        place = places[v]
-        fused.append(
-            Ranked(version=v, score=scores[v], token_count=place.token_count, grouped=place.grouped)
-        )
-    return tuple(fused)
+    # (score, version) largest first: best first, ties to the newer (versions are distinct).
+    order = sorted(scores.items(), key=itemgetter(1, 0), reverse=True)
+    return tuple(
+        Ranked(version=v, score=s, token_count=places[v].token_count, grouped=places[v].grouped)
+        for v, s in order
+    )
 
 
 # How far down the fused ranking a window looks: while the entries' own tokens, in fused
