@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from operator import itemgetter
 from typing import NamedTuple
 
 import attrs
 
 from domain.cache_window import boundaries, stable_start
-from domain.lexical import searchable, terms
+from domain.lexical import best_first, searchable, terms
 from domain.model import Entry, Role, check_relevance_knobs
-from domain.tool_groups import EntryPool, group_with_neighbours, orphans
+from domain.tool_groups import EntryPool, group_with_neighbours, in_tool_group, orphans
 from domain.window import (
     Reason,
     Window,
@@ -70,11 +69,6 @@ class Ranked(NamedTuple):
     score: float
     token_count: int
     grouped: bool = False
-
-
-def in_tool_group(entry: Entry) -> bool:
-    """Whether the entry makes tool calls or is a tool result (Ranked.grouped)."""
-    return entry.role is Role.TOOL or bool(entry.tool_calls)
 
 
 def ranked(entry: Entry, score: float) -> Ranked:
@@ -145,11 +139,9 @@ def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[Ranked, ...]:
             v = ranked.version
             scores[v] = scores.get(v, 0.0) + weight / (k + rank)
             places[v] = ranked
-    # (score, version) largest first: best first, ties to the newer (versions are distinct).
-    order = sorted(scores.items(), key=itemgetter(1, 0), reverse=True)
     return tuple(
         Ranked(version=v, score=s, token_count=places[v].token_count, grouped=places[v].grouped)
-        for v, s in order
+        for v, s in best_first(scores, len(scores))
     )
 
 

@@ -12,6 +12,11 @@ from collections.abc import Iterable
 from domain.model import Entry, Role
 
 
+def in_tool_group(entry: Entry) -> bool:
+    """Whether the entry makes tool calls or is a tool result (Ranked.grouped)."""
+    return entry.role is Role.TOOL or bool(entry.tool_calls)
+
+
 class EntryPool:
     """The entries known around some versions, indexed to find tool-call partners.
 
@@ -28,14 +33,12 @@ class EntryPool:
         known = sorted(self._by_version)
         # The first version of each unbroken run of known versions, ascending.
         self._runs = [v for i, v in enumerate(known) if not i or known[i - 1] != v - 1]
-        tool = Role.TOOL
-        by_version = self._by_version
-        # Only entries in a group are indexed (a comprehension skips the rest at C speed).
-        for v in [v for v in known if by_version[v].tool_calls or by_version[v].role is tool]:
-            e = by_version[v]
+        # Only entries in a group are indexed.
+        for v in [v for v in known if in_tool_group(self._by_version[v])]:
+            e = self._by_version[v]
             for call in e.tool_calls:
                 self._calls.setdefault(call.id, []).append(v)
-            if e.role is tool and e.tool_call_id:
+            if e.role is Role.TOOL and e.tool_call_id:
                 self._results.setdefault(e.tool_call_id, []).append(v)
 
     def _run_start(self, version: int) -> int:
@@ -71,8 +74,8 @@ class EntryPool:
 def closure(seed: Entry, pool: EntryPool) -> list[Entry] | None:
     """`seed` with every call and result it needs, in version order; None when one of
     them is not in the pool (then the entry cannot be sent without breaking a group)."""
-    if seed.role is not Role.TOOL and not seed.tool_calls:
-        return [seed]  # most entries: in no group, so alone (and no dict built per entry)
+    if not in_tool_group(seed):
+        return [seed]  # most entries: alone (and no dict built per entry)
     out: dict[int, Entry] = {}
     todo = [seed]
     while todo:

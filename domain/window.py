@@ -11,7 +11,7 @@ import attrs
 from domain.cache_window import boundaries, stable_start, suffix_start
 from domain.errors import BudgetTooSmall, InvalidInput
 from domain.model import Entry, EntryKind, Policy, Role, TokenSource, VersionRange
-from domain.tool_groups import EntryPool, closure
+from domain.tool_groups import EntryPool, closure, in_tool_group
 
 
 class Reason(enum.StrEnum):
@@ -301,11 +301,8 @@ def known_entries(candidates: WindowCandidates) -> list[Entry]:
     through = candidates.compacted_through
     found = [s.entry for s in candidates.relevant]
     loose = [*candidates.tail, *candidates.companions, *found]
-    message, system = EntryKind.MESSAGE, Role.SYSTEM
-    # Entry.is_pin spelled out: a property call per entry costs as much as the test.
     eligible = [
-        e for e in loose
-        if e.kind is message and not (e.pinned or e.role is system) and through < e.version
+        e for e in loose if e.kind is EntryKind.MESSAGE and not e.is_pin and through < e.version
     ]
     return [*candidates.pins, *eligible]
 
@@ -327,17 +324,13 @@ def _whole(
     # Per chosen entry, whether its tool-call group is whole among them (whole_groups);
     # None when no entry is part of a group, so all stay. `pool`: the candidates' known
     # entries, when the caller already indexed them.
-    tool = Role.TOOL
-    if not any(e.role is tool or e.tool_calls for e in chosen):
+    if not any(map(in_tool_group, chosen)):
         return None
     if pool is None:
         pool = EntryPool(known_entries(candidates))
     versions = {e.version for e in chosen}
     kept = []
     for e in chosen:
-        if e.role is not tool and not e.tool_calls:
-            kept.append(True)  # in no group: whole by itself
-            continue
         group = closure(e, pool)
         kept.append(group is not None and all(g.version in versions for g in group))
     return kept

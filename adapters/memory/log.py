@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import attrs
@@ -17,6 +16,7 @@ import attrs
 from adapters.memory.lexical import LexicalIndex, top_over
 from adapters.memory.vectors import VectorLog
 from domain import discourse, history, lineage
+from domain.lexical import best_first
 from domain.lineage import Base, Segment
 from domain.model import AppendResult, Context, Entry, EntryKind
 from domain.tokens import message_text
@@ -298,8 +298,8 @@ class History:
             if seg.hi <= after:
                 continue
             ranked.extend(log.vectors.top(query, k, max(seg.lo, after), seg.hi))
-        ranked.sort(key=_SCORE_THEN_VERSION, reverse=True)  # best first, ties to newer
-        return [(self._entry(v), s) for v, s in ranked[:k]]
+        # Segments hold distinct versions: one (version, score) each.
+        return [(self._entry(v), s) for v, s in best_first(dict(ranked), k)]
 
     def similar(self, query: Matrix, *, k: int) -> list[tuple[Entry, float]]:
         """The k embedded entries (any kind) most similar to the query, best first."""
@@ -320,9 +320,6 @@ def _within(entries: Sequence[Entry], seg: Segment) -> Sequence[Entry]:
     # Bisects on the entries' versions (they ascend): no list of them built per call.
     lo = bisect.bisect_right(entries, seg.lo, key=_version)
     return entries[lo : bisect.bisect_right(entries, seg.hi, lo=lo, key=_version)]
-
-
-_SCORE_THEN_VERSION = itemgetter(1, 0)
 
 
 def _version(entry: Entry) -> int:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import TYPE_CHECKING, TypeAlias
+
+from domain.lexical import best_first
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,14 +127,10 @@ class VectorLog:
             (versions[offset + i], score)
             for i, score in zip(picked.tolist(), scores[picked].tolist(), strict=True)
         ]
-        if newer_first:  # (similarity, version) largest first
-            ranked.sort(key=_SIMILARITY_THEN_VERSION, reverse=True)
-        else:
-            ranked.sort(key=_similarity_then_older)
+        if newer_first:
+            return best_first(dict(ranked), k)
+        ranked.sort(key=_similarity_then_older)
         return ranked[:k]
-
-
-_SIMILARITY_THEN_VERSION = itemgetter(1, 0)
 
 
 def _similarity_then_older(item: tuple[int, float]) -> tuple[float, int]:
