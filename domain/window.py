@@ -300,11 +300,12 @@ def known_entries(candidates: WindowCandidates) -> list[Entry]:
     """Pins and the eligible active entries the candidates hold: what groups are made of."""
     through = candidates.compacted_through
     found = [s.entry for s in candidates.relevant]
-    loose = [*candidates.tail, *candidates.companions, *found]
+    # The tail holds only such entries (WindowCandidates): the rest are checked.
+    loose = [*candidates.companions, *found]
     eligible = [
         e for e in loose if e.kind is EntryKind.MESSAGE and not e.is_pin and through < e.version
     ]
-    return [*candidates.pins, *eligible]
+    return [*candidates.pins, *candidates.tail, *eligible]
 
 
 def whole_groups(candidates: WindowCandidates, chosen: list[WindowEntry]) -> list[WindowEntry]:
@@ -329,10 +330,20 @@ def _whole(
     if pool is None:
         pool = EntryPool(known_entries(candidates))
     versions = {e.version for e in chosen}
+    # An entry in no group is whole alone; a group's members share one answer, found once.
+    whole: dict[int, bool] = {}
     kept = []
     for e in chosen:
-        group = closure(e, pool)
-        kept.append(group is not None and all(g.version in versions for g in group))
+        if not in_tool_group(e):
+            kept.append(True)
+            continue
+        answer = whole.get(e.version)
+        if answer is None:
+            group = closure(e, pool)
+            answer = group is not None and all(g.version in versions for g in group)
+            whole.update((g.version, answer) for g in group or ())
+            whole[e.version] = answer
+        kept.append(answer)
     return kept
 
 

@@ -288,8 +288,7 @@ class History:
         parts = [
             (log.lexical, max(seg.lo, after), seg.hi) for log, seg in self.parts if seg.hi > after
         ]
-        found = top_over(parts, text, k=k)
-        return [(self._entry(v), s) for v, s in found]
+        return self._with_entries(top_over(parts, text, k=k))
 
     def semantic_top(self, query: Matrix, *, k: int, after: int) -> list[tuple[Entry, float]]:
         """Cosine's k best eligible entries after `after`, best first, ties to newer."""
@@ -299,7 +298,14 @@ class History:
                 continue
             ranked.extend(log.vectors.top(query, k, max(seg.lo, after), seg.hi))
         # Segments hold distinct versions: one (version, score) each.
-        return [(self._entry(v), s) for v, s in best_first(dict(ranked), k)]
+        return self._with_entries(best_first(dict(ranked), k))
+
+    def _with_entries(self, ranked: list[tuple[int, float]]) -> list[tuple[Entry, float]]:
+        """(version, score) pairs of the history's versions as (entry, score), in order:
+        the entries looked up in one pass (entries_at) rather than a bisect each."""
+        versions = sorted(v for v, _ in ranked)
+        found = dict(zip(versions, self.entries_at(versions), strict=True))
+        return [(found[v], s) for v, s in ranked]
 
     def similar(self, query: Matrix, *, k: int) -> list[tuple[Entry, float]]:
         """The k embedded entries (any kind) most similar to the query, best first."""

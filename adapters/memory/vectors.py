@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     Matrix: TypeAlias = npt.NDArray[np.float64]
     Rows: TypeAlias = npt.NDArray[np.float32]
-    Mask: TypeAlias = npt.NDArray[np.bool_]
+    Indexes: TypeAlias = npt.NDArray[np.int64]
 
 
 def unit(vector: Sequence[float]) -> Matrix:
@@ -38,13 +38,16 @@ class VectorLog:
     """Unit vectors appended in version order, with their versions and eligibility.
 
     Rows only ever append (versions ascend), so "the rows after version v" is a bisect.
-    Capacity doubles so appends stay amortised O(dimension).
+    Capacity doubles so appends stay amortised O(dimension). The ineligible rows (pins,
+    summaries: few) are kept as ascending row indexes, so a ranking masks only those
+    instead of passing over a mask of every row.
     """
 
     def __init__(self) -> None:
         self._rows: Rows | None = None
         self._size = 0
-        self._eligible: Mask | None = None
+        self._ineligible: Indexes | None = None
+        self._ineligible_count = 0
         self.versions: list[int] = []
 
     def __len__(self) -> int:
@@ -55,22 +58,24 @@ class VectorLog:
         import numpy as np
 
         row = unit(vector)
-        if self._rows is None or self._eligible is None:
+        if self._rows is None or self._ineligible is None:
             self._rows = np.zeros((16, row.shape[0]), dtype=np.float32)
-            self._eligible = np.zeros(16, dtype=bool)
+            self._ineligible = np.zeros(16, dtype=np.int64)
         elif self._size == self._rows.shape[0]:
             grown = np.zeros((self._size * 2, self._rows.shape[1]), dtype=np.float32)
             grown[: self._size] = self._rows
             self._rows = grown
-        if self._eligible.shape[0] < self._rows.shape[0]:
-            mask = np.zeros(self._rows.shape[0], dtype=bool)
-            mask[: self._size] = self._eligible[: self._size]
-            self._eligible = mask
         if row.shape[0] != self._rows.shape[1]:
             # One dimension per deployment; a stray vector cannot be compared, so it is skipped.
             return
+        if not eligible:
+            if self._ineligible_count == self._ineligible.shape[0]:
+                more = np.zeros(self._ineligible_count * 2, dtype=np.int64)
+                more[: self._ineligible_count] = self._ineligible
+                self._ineligible = more
+            self._ineligible[self._ineligible_count] = self._size
+            self._ineligible_count += 1
         self._rows[self._size] = row
-        self._eligible[self._size] = eligible
         self._size += 1
         self.versions.append(version)
 
@@ -95,9 +100,12 @@ class VectorLog:
 
         i, j = self._rows_between(after, upto)
         scores = self._scores(query, i, j)
-        if scores is None or self._eligible is None or k < 1:
+        if scores is None or self._ineligible is None or k < 1:
             return []
-        scores = np.where(self._eligible[i:j], scores, -np.inf)
+        # The scores are a fresh array: the ineligible rows among them are masked in place.
+        held = self._ineligible[: self._ineligible_count]
+        a, b = np.searchsorted(held, (i, j))
+        scores[held[a:b] - i] = -np.inf
         return self._best(scores, i, k, newer_first=True)
 
     def nearest(self, query: Matrix, k: int, lo: int, hi: int) -> list[tuple[int, float]]:
@@ -114,9 +122,10 @@ class VectorLog:
     ) -> list[tuple[int, float]]:
         import numpy as np
 
-        if scores.shape[0] > k:
+        n = scores.shape[0]
+        if n > k:
             # Everything tied with the k-th best stays in, so ties are settled below.
-            kth = -np.partition(-scores, k - 1)[k - 1]
+            kth = np.partition(scores, n - k)[n - k]
             picked = np.nonzero(scores >= kth)[0]
         else:
             picked = np.arange(scores.shape[0])
