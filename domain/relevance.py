@@ -57,8 +57,10 @@ SEMANTIC_WEIGHT = 1.0
 
 class Ranked(NamedTuple):
     """An entry's place in a ranking: its version and score (higher is better), and what
-    a window decides with before it reads the entry whole: its tokens, and whether it
-    belongs to a tool-call group (`in_tool_group`), whose partners must be read with it.
+    a window decides with before it reads the entry whole: its tokens, whether it
+    belongs to a tool-call group (`in_tool_group`), whose partners must be read with it,
+    and for a grouped entry where that group's read starts (`group_start`; None when
+    not known, and then the group is looked for on both sides of the entry).
 
     Rankings return these rather than entries: most ranked entries never reach a window,
     and reading each whole was most of a query window's cost. A named tuple: a window
@@ -69,13 +71,16 @@ class Ranked(NamedTuple):
     score: float
     token_count: int
     grouped: bool = False
+    group_start: int | None = None
 
 
-def ranked(entry: Entry, score: float) -> Ranked:
-    """The entry's place in a ranking with `score`."""
+def ranked(entry: Entry, score: float, *, before: Sequence[Entry] | None = None) -> Ranked:
+    """The entry's place in a ranking with `score`; with `before` (the history's entries
+    within TOOL_REACH before it), where its group's read starts."""
+    grouped = in_tool_group(entry)
     return Ranked(
-        version=entry.version, score=score, token_count=entry.token_count,
-        grouped=in_tool_group(entry),
+        version=entry.version, score=score, token_count=entry.token_count, grouped=grouped,
+        group_start=group_start(entry, before) if grouped and before is not None else None,
     )
 
 
@@ -139,10 +144,7 @@ def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[Ranked, ...]:
             v = ranked.version
             scores[v] = scores.get(v, 0.0) + weight / (k + rank)
             places[v] = ranked
-    return tuple(
-        Ranked(version=v, score=s, token_count=places[v].token_count, grouped=places[v].grouped)
-        for v, s in best_first(scores, len(scores))
-    )
+    return tuple(places[v]._replace(score=s) for v, s in best_first(scores, len(scores)))
 
 
 # How far down the fused ranking a window looks: while the entries' own tokens, in fused
@@ -319,7 +321,8 @@ RELEVANT_ENTRY_TOKENS = 20
 RELEVANT_K_MIN = 20
 RELEVANT_K_MAX = 200
 # How far from a relevant entry its tool call or results are looked for (results follow
-# their call; a group spread wider than this is left out rather than split).
+# their call; a group spread wider than this is left out rather than split): a result's
+# call within this many versions before it, the results within this many after the call.
 TOOL_REACH = 8
 
 
@@ -329,13 +332,37 @@ def relevant_depth(available: int, share: float) -> int:
     return max(RELEVANT_K_MIN, min(RELEVANT_K_MAX, fits))
 
 
+def group_start(entry: Entry, before: Sequence[Entry]) -> int | None:
+    """Where a read of the entry's tool-call group starts: the newest of the entry itself
+    and `before` (the history's entries up to TOOL_REACH versions before it) that makes
+    tool calls. A call starts its own group; a result answers a call made before it (a
+    provider wants the call right before its results, so no other call comes between);
+    None when there is no such call within reach (then the result cannot be sent)."""
+    if entry.tool_calls:
+        return entry.version
+    nearest = [
+        e.version
+        for e in before
+        if e.tool_calls and entry.version - TOOL_REACH <= e.version < entry.version
+    ]
+    return max(nearest) if nearest else None
+
+
 def versions_around(places: Iterable[Ranked | Entry], neighbours: int) -> set[int]:
     """Versions whose entries may have to travel with these (ranked places or entries):
-    themselves, their neighbours, and for those in a tool-call group, the versions within
-    TOOL_REACH of them."""
+    themselves and their neighbours; for a place in a tool-call group, the TOOL_REACH
+    versions from where its group starts (its `group_start`), and for an entry (or a
+    place whose start is not known), those within TOOL_REACH either side of it."""
     wanted: set[int] = set()
     for p in places:
-        grouped = p.grouped if isinstance(p, Ranked) else in_tool_group(p)
-        span = max(TOOL_REACH if grouped else 0, neighbours)
+        if isinstance(p, Ranked):
+            grouped, start = p.grouped, p.group_start
+        else:
+            grouped, start = in_tool_group(p), None
+        if grouped and start is not None:
+            wanted.update(range(start, start + TOOL_REACH + 1))
+            span = neighbours
+        else:
+            span = max(TOOL_REACH if grouped else 0, neighbours)
         wanted.update(range(p.version - span, p.version + span + 1))
     return wanted

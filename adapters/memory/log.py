@@ -19,7 +19,9 @@ from domain import discourse, history, lineage
 from domain.lexical import best_first
 from domain.lineage import Base, Segment
 from domain.model import AppendResult, Context, Entry, EntryKind
+from domain.relevance import TOOL_REACH, Ranked, ranked
 from domain.tokens import message_text
+from domain.tool_groups import in_tool_group
 
 if TYPE_CHECKING:
     from adapters.memory.vectors import Matrix
@@ -300,12 +302,20 @@ class History:
         # Segments hold distinct versions: one (version, score) each.
         return self._with_entries(best_first(dict(ranked), k))
 
-    def _with_entries(self, ranked: list[tuple[int, float]]) -> list[tuple[Entry, float]]:
+    def place(self, entry: Entry, score: float) -> Ranked:
+        """The entry's place in a ranking, with where its tool-call group's read starts
+        (read off the entries within TOOL_REACH before it)."""
+        if not in_tool_group(entry):
+            return ranked(entry, score)
+        after = max(entry.version - TOOL_REACH - 1, 0)
+        return ranked(entry, score, before=self.entries(after=after, limit=TOOL_REACH))
+
+    def _with_entries(self, pairs: list[tuple[int, float]]) -> list[tuple[Entry, float]]:
         """(version, score) pairs of the history's versions as (entry, score), in order:
         the entries looked up in one pass (entries_at) rather than a bisect each."""
-        versions = sorted(v for v, _ in ranked)
+        versions = sorted(v for v, _ in pairs)
         found = dict(zip(versions, self.entries_at(versions), strict=True))
-        return [(found[v], s) for v, s in ranked]
+        return [(found[v], s) for v, s in pairs]
 
     def similar(self, query: Matrix, *, k: int) -> list[tuple[Entry, float]]:
         """The k embedded entries (any kind) most similar to the query, best first."""

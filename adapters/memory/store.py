@@ -31,7 +31,7 @@ from domain.model import (
 )
 from domain.pagination import time_page
 from domain.quota import NO_QUOTA, Quota, Usage
-from domain.relevance import RankBasis, RankQuery, Relevance, ranked
+from domain.relevance import RankBasis, RankQuery, Relevance
 from domain.window import WindowCandidates
 from ports.version_log import BasisChanged, DraftBasis
 
@@ -246,8 +246,8 @@ class MemoryStore(MemoryReceipts, MemoryRetention):
                 else []
             )
             return Relevance(
-                semantic=tuple(ranked(e, s) for e, s in semantic),
-                lexical=tuple(ranked(e, s) for e, s in lexical),
+                semantic=tuple(found.place(e, s) for e, s in semantic),
+                lexical=tuple(found.place(e, s) for e, s in lexical),
             )
 
     def compaction_view(self, tenant_id: str, context_id: str) -> CompactionView:

@@ -128,7 +128,7 @@ top AS (
     ORDER BY score DESC, h.version DESC
     LIMIT %(k)s
 )
-SELECT e.version, top.score, e.token_count, e.grouped
+SELECT e.version, top.score, e.token_count, e.grouped, {queries.group_start("e")}
 FROM top, parts s, LATERAL (
     SELECT {queries.ranked_columns("v")} FROM context_versions v
     WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = top.version

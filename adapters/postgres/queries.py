@@ -4,6 +4,7 @@ name their context too, so each stays an index seek and the schema stays shard-f
 from __future__ import annotations
 
 from adapters.postgres.rows import CONTEXT_COLUMNS, NO_ENTRY, after_entry, entry_columns
+from domain.relevance import TOOL_REACH
 
 _V_ENTRY = entry_columns("v")
 # domain.history.is_eligible, restated once for every statement here and in lexical.py
@@ -372,15 +373,31 @@ FROM c
 """
 
 # Every ranking (these two, and lexical.py's) selects an entry's place, not the entry:
-# its version, score, tokens and whether it is in a tool-call group
-# (domain.relevance.Ranked; tool_calls is NULL when there are none), in this order.
-RANKED_COLUMNS = ("version", "score", "token_count", "grouped")
+# its version, score, tokens, whether it is in a tool-call group and where that group's
+# read starts (domain.relevance.Ranked; tool_calls is NULL when there are none), in this
+# order.
+RANKED_COLUMNS = ("version", "score", "token_count", "grouped", "group_start")
 
 
 def ranked_columns(table: str) -> str:
-    """An entry's place columns but the score, read off `table`."""
+    """An entry's place columns but the score and the group's start, read off `table`."""
     return (f"{table}.version, {table}.token_count, "
             f"({table}.role = 'tool' OR {table}.tool_calls IS NOT NULL) AS grouped")
+
+
+def group_start(table: str) -> str:
+    """domain.relevance.group_start of a ranked row of `table` (its version and grouped
+    columns), over the lineage's segments `segs`: the newest version at or before it,
+    within TOOL_REACH, that makes tool calls (context_versions_calls, one probe per
+    segment). Selected after a ranking's LIMIT: only its places pay for it."""
+    return f"""CASE WHEN {table}.grouped THEN (
+        SELECT max(g.version) FROM segs gs CROSS JOIN LATERAL (
+            SELECT w.version FROM context_versions w
+            WHERE w.tenant_id = %(tenant)s AND w.context_id = gs.src
+              AND w.tool_calls IS NOT NULL
+              AND w.version >= GREATEST(gs.lo + 1, {table}.version - {TOOL_REACH})
+              AND w.version <= LEAST(gs.hi, {table}.version)
+            ORDER BY w.version DESC LIMIT 1) g) END AS group_start"""
 
 
 # Cosine over the history's eligible active entries (through upto), per segment, best
@@ -395,17 +412,19 @@ _RANK_SEMANTIC = f"""
 WITH {CONTEXT_UPTO},
 {SEGMENTS},
 {THROUGH}
-SELECT x.version, x.score, x.token_count, x.grouped FROM th, segs s CROSS JOIN LATERAL (
-    SELECT {ranked_columns("v")},
-           COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
-    FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
-      AND v.version > GREATEST(s.lo, th.through) AND v.version <= s.hi
-      AND v.embedding IS NOT NULL
-    ORDER BY {{order}}
-    LIMIT %(k)s) x
-ORDER BY x.score DESC, x.version DESC
-LIMIT %(k)s
+SELECT r.version, r.score, r.token_count, r.grouped, {group_start("r")} FROM (
+    SELECT x.version, x.score, x.token_count, x.grouped FROM th, segs s CROSS JOIN LATERAL (
+        SELECT {ranked_columns("v")},
+               COALESCE(NULLIF(1 - (v.embedding <=> %(q)s), 'NaN'), 0) AS score
+        FROM context_versions v
+        WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND {ELIGIBLE}
+          AND v.version > GREATEST(s.lo, th.through) AND v.version <= s.hi
+          AND v.embedding IS NOT NULL
+        ORDER BY {{order}}
+        LIMIT %(k)s) x
+    ORDER BY x.score DESC, x.version DESC
+    LIMIT %(k)s) r
+ORDER BY r.score DESC, r.version DESC
 """
 RANK_SEMANTIC = _RANK_SEMANTIC.format(order="score DESC, v.version DESC")
 RANK_SEMANTIC_INDEXED = _RANK_SEMANTIC.format(order="v.embedding <=> %(q)s")

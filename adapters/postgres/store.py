@@ -737,9 +737,13 @@ def _value(row: Mapping[str, Any] | None, name: str) -> int:
 
 
 def _ranked(row: tuple[Any, ...]) -> Ranked:
-    # A ranking's row: version, score, token_count, grouped (queries.ranked_columns).
-    version, score, tokens, grouped = row
-    return Ranked(version=version, score=float(score), token_count=tokens, grouped=grouped)
+    # A ranking's row: version, score, token_count, grouped, group_start
+    # (queries.RANKED_COLUMNS).
+    version, score, tokens, grouped, start = row
+    return Ranked(
+        version=version, score=float(score), token_count=tokens, grouped=grouped,
+        group_start=start,
+    )
 
 
 def _hit(row: tuple[Any, ...]) -> SearchHit:

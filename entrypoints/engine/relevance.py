@@ -44,7 +44,7 @@ def with_relevance(
     if neighbours > 0:
         # A second, bounded pass: the tool-call partners of neighbours found in the first.
         # Without neighbours there are none to pair: a ranked entry's own group lies within
-        # TOOL_REACH of it, which the first pass read whole.
+        # TOOL_REACH of where it starts (Ranked.group_start), which the first pass read.
         read_missing(versions_around(found, 0))
     # A ranked entry gone since it was ranked (a purge in between) is not sent.
     fused = tuple(

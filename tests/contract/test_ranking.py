@@ -9,8 +9,8 @@ import attrs
 import pytest
 
 from domain.errors import ContextNotFound
-from domain.model import Role, ToolCall
-from domain.relevance import RankQuery
+from domain.model import EntryDraft, Role, ToolCall
+from domain.relevance import TOOL_REACH, RankQuery
 from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, new_id, summary, vec
@@ -197,3 +197,43 @@ def test_a_query_windows_reads_at_once_are_its_reads_one_by_one(
     assert ranked[4].grouped and not ranked[6].grouped
     with pytest.raises(ContextNotFound):
         store.ranked_candidates(tenant, "nope", tail_tokens=10, query=queries[0])
+
+
+def test_a_grouped_places_group_start_is_its_call_within_reach(
+    store: Store, tenant: str, clock: FakeClock
+) -> None:
+    # Ranked.group_start (domain.relevance.group_start) is where a window's read of the
+    # entry's tool-call group begins: a call's own version, a result's nearest call at or
+    # within TOOL_REACH before it (through a fork's shared rows too), None past reach.
+    def call(*ids: str) -> EntryDraft:
+        calls = [ToolCall(id=i, name="lookup", arguments='{"q": "apple"}') for i in ids]
+        return draft("", role=Role.ASSISTANT, tool_calls=calls, embedding=vec(1, 0))
+
+    def result(call_id: str) -> EntryDraft:
+        return draft("apple found", role=Role.TOOL, tool_call_id=call_id, embedding=vec(1, 0))
+
+    ctx = make_context(store, tenant, clock)
+    history = [
+        draft("apple talk", embedding=vec(1, 0)),  # 1
+        call("a"),  # 2
+        result("a"),  # 3
+        call("b", "c"),  # 4: parallel calls
+        result("b"),  # 5
+        result("c"),  # 6
+        call("far"),  # 7
+        *[draft(f"chatter {i}", embedding=vec(0, 1)) for i in range(TOOL_REACH)],  # 8..15
+        result("far"),  # 16: its call lies TOOL_REACH + 1 versions back
+        call("d"),  # 17: the fork shares 1..17
+    ]
+    store.append(tenant, ctx.id, history, now=clock.now())
+    fork = store.fork(tenant, ctx.id, version=17, new_id=new_id(), name="f", now=clock.now())
+    store.append(tenant, fork.id, [result("d")], now=clock.now())  # 18, the fork's own
+    starts = {1: None, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 7, 16: None, 17: 17, 18: 17}
+    query = RankQuery(text="apple", embedding=vec(1, 0), k=30)
+    for cid in (ctx.id, fork.id):
+        _, relevance = store.ranked_candidates(tenant, cid, tail_tokens=0, query=query)
+        for ranking in (relevance.lexical, relevance.semantic):
+            got = {r.version: r.group_start for r in ranking if r.version in starts}
+            expected = {v: s for v, s in starts.items() if v != 18 or cid == fork.id}
+            assert got == expected, (cid, ranking)
+            assert all(r.group_start is None for r in ranking if not r.grouped)

@@ -16,6 +16,7 @@ from domain import relevance as relevance_rules
 from domain.errors import InvalidInput
 from domain.model import Entry, EntryKind, Role, ToolCall, VersionRange
 from domain.relevance import (
+    TOOL_REACH,
     Ranked,
     Relevance,
     above_floor,
@@ -25,7 +26,9 @@ from domain.relevance import (
     ranked,
     relevant_head,
     select_query_window,
+    versions_around,
 )
+from domain.tool_groups import EntryPool, closure, in_tool_group
 from domain.window import (
     Reason,
     ScoredEntry,
@@ -272,6 +275,44 @@ def test_a_relevant_tool_result_brings_its_call_and_the_call_s_other_results() -
     window = select_query_window(candidates_for(history, [(22, 0.5)]), budget=100, share=0.5)
     relevant = [(w.entry.version, w.score) for w in window.entries if w.reason is Reason.RELEVANT]
     assert relevant == [(20, None), (21, None), (22, 0.5)]
+
+
+def place(history: Sequence[Entry], e: Entry) -> Ranked:
+    """e's place as a store ranks it: with the entries within TOOL_REACH before it."""
+    return ranked(e, 1.0, before=history[max(e.version - 1 - TOOL_REACH, 0) : e.version - 1])
+
+
+def test_a_group_starts_at_its_call_within_reach() -> None:
+    history = chat(30)
+    history[9] = entry(10, Role.ASSISTANT, tool_calls=(ToolCall(id="a", name="f"),))
+    history[10] = entry(11, Role.TOOL, tool_call_id="a")
+    history[11] = entry(12, Role.TOOL, tool_call_id="a")
+    history[12 + TOOL_REACH] = entry(13 + TOOL_REACH, Role.TOOL, tool_call_id="a")
+    assert [place(history, history[v - 1]).group_start for v in (10, 11, 12)] == [10, 10, 10]
+    assert place(history, history[12 + TOOL_REACH]).group_start is None  # past reach
+    assert place(history, history[4]).group_start is None  # in no group
+    # A group is read from its start through TOOL_REACH after it, a place in no group
+    # alone, and a grouped place whose start is not known (or an entry) either side.
+    assert versions_around([place(history, history[11])], 0) == set(range(10, 11 + TOOL_REACH))
+    assert versions_around([place(history, history[4])], 1) == {4, 5, 6}
+    assert versions_around([ranked(history[11], 1.0)], 0) == set(
+        range(12 - TOOL_REACH, 13 + TOOL_REACH)
+    )
+    assert versions_around([history[11]], 0) == set(range(12 - TOOL_REACH, 13 + TOOL_REACH))
+
+
+@given(histories())
+def test_reading_from_the_group_start_finds_every_group_whole(history: list[Entry]) -> None:
+    # The histories' groups are a call and its results right after it: reading each
+    # grouped entry's versions_around finds the same group as the whole history does.
+    whole = EntryPool(history)
+    for e in history:
+        if in_tool_group(e):
+            pool = EntryPool(
+                history[v - 1] for v in versions_around([place(history, e)], 0)
+                if 1 <= v <= len(history)
+            )
+            assert closure(e, pool) == closure(e, whole)
 
 
 def test_a_group_whose_call_is_unknown_is_skipped_not_split() -> None:
