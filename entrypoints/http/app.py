@@ -258,6 +258,11 @@ def create_app(
         ],
         state=State({"retry_after_seconds": settings.retry_after_seconds}),
         debug=debug,
+        # Logging is the process's (entrypoints.logs, the CLI's uvicorn config, Vercel's
+        # runtime): Litestar's own config would dictConfig a queue handler for its logger
+        # at every build (logging.config and logging.handlers, about 10 ms of a cold
+        # start) for messages it only logs in debug mode; they go to the root logger.
+        logging_config=None,
     )
     app.state[_QUERY_NAMES] = _query_names(app)
     _mark_optional_bodies(app)
