@@ -16,6 +16,7 @@ _STEERED = (
     _SETTINGS
     + ", set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)"
 )
+_STEERED_MARK = "\n-- planned steered (nearest.send)"
 
 
 def rows(
@@ -56,10 +57,12 @@ def send(
     ef = min(max(ef_search, k), MAX_EF_SEARCH)
     # set_config(..., true), not SET LOCAL: it also holds in the implicit transaction of
     # a pipeline (SET LOCAL outside an explicit one only warns).
-    cur.connection.execute(_STEERED if steer else _SETTINGS, (str(int(ef)),), prepare=False)
-    # Never prepared: a cached generic plan would keep the settings it was made
-    # under, and the same statement runs steered and not.
-    cur.execute(indexed, params, prepare=False)
+    cur.connection.execute(_STEERED if steer else _SETTINGS, (str(int(ef)),))
+    # Prepared as the connection prepares (pool.connection_kwargs): a cached plan keeps
+    # the planner settings it was made under, so the steered statement is another text
+    # than the plain one, each always planned under the same settings. ef_search and the
+    # iterative scan are read when the scan runs, not when it is planned.
+    cur.execute(indexed + _STEERED_MARK if steer else indexed, params)
 
 
 def finish(

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg.conninfo import make_conninfo
 
 from adapters.postgres import lexical as bm25
 from adapters.postgres import queries
+from adapters.postgres.pool import PREPARE_AFTER, build_pool
 from adapters.postgres.store import PostgresStore
 from domain import lexical
 from domain.model import Context, EntryDraft, EntryKind, Role, VersionRange
@@ -119,6 +121,47 @@ def test_fewer_vectors_than_k_come_back_whole(
     want = exact.rank_relevant(tenant, cid, text=None, embedding=probe, k=20).semantic
     assert [r.version for r in got] == [r.version for r in want]
     assert sorted(r.version for r in got) == [2, 4, 6, 8]
+
+
+@pytest.fixture
+def prepared(postgres_stores: StoreFactory) -> Iterator[PostgresStore]:
+    """The indexed store as `serve` runs the embedded server (statements prepared after a
+    few runs), every prepared statement planned generic, as PostgreSQL may choose."""
+    info = str(postgres_stores(DIM)[0].pool.conninfo)
+    url = make_conninfo(info, options="-c plan_cache_mode=force_generic_plan")
+    with build_pool(url, max_size=1, prepare=True) as pool:
+        pool.wait(timeout=30)
+        yield PostgresStore(pool, exact_below=0)
+
+
+def test_prepared_generic_plans_rank_as_the_unprepared_statements(
+    prepared: PostgresStore, indexed: PostgresStore, exact: PostgresStore, tenant: str
+) -> None:
+    # The HNSW scan is planned with sorts and sequential scans priced out (nearest.send);
+    # once prepared, its cached plan must still be the index's, and BM25's the same.
+    rng = random.Random(7)
+    probe = _vector(rng)
+    cid = _context(indexed, tenant)
+    drafts = [
+        EntryDraft(
+            role=Role.USER,
+            content=f"{VOCAB[i % len(VOCAB)]} note {i}",
+            token_count=1,
+            embedding=_vector(rng, probe if i % 7 == 0 else None),
+        )
+        for i in range(300)
+    ]
+    indexed.append(tenant, cid, drafts, now=NOW)
+    want = exact.rank_relevant(tenant, cid, text="amber fjord", embedding=probe, k=30)
+    plain = indexed.rank_relevant(tenant, cid, text="amber fjord", embedding=probe, k=30)
+    for _ in range(PREPARE_AFTER + 3):
+        got = prepared.rank_relevant(tenant, cid, text="amber fjord", embedding=probe, k=30)
+        assert [r.version for r in got.semantic] == [r.version for r in want.semantic]
+        assert got.lexical == plain.lexical
+    with prepared.pool.connection() as conn:
+        names = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    # The steered scan was prepared, so the loop above ran its cached plan.
+    assert any("<=>" in text and "planned steered" in text for (text,) in names), names
 
 
 def test_the_semantic_ranking_walks_the_hnsw_index(indexed: PostgresStore, tenant: str) -> None:
