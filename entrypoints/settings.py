@@ -81,8 +81,9 @@ class Settings:
     header_timeout_seconds: float = 10.0
     # Prometheus metrics at /api/metrics.
     metrics: bool = True
-    # OpenTelemetry spans per request, when the opentelemetry package is installed.
-    tracing: bool = True
+    # OpenTelemetry spans per request: True (with the opentelemetry package), False, or
+    # None: when an OpenTelemetry SDK is installed (entrypoints.http.observe.tracer_for).
+    tracing: bool | None = None
     # Server-side prepared statements (None: the entrypoint decides: on for the embedded
     # server, off for a URL, which may lead through a transaction-mode pooler).
     prepare_statements: bool | None = None
@@ -138,7 +139,7 @@ class Settings:
             max_header_bytes=_int(env, "KATA_MAX_HEADER_BYTES", 32 * 1024),
             header_timeout_seconds=_float(env, "KATA_HEADER_TIMEOUT_SECONDS", 10.0),
             metrics=_flag(env, "KATA_METRICS") is not False,
-            tracing=_flag(env, "KATA_TRACING") is not False,
+            tracing=_flag(env, "KATA_TRACING"),
             prepare_statements=_flag(env, "KATA_PREPARED_STATEMENTS"),
             app_role=env.get("KATA_APP_ROLE") or None,
             app_password=env.get("KATA_APP_PASSWORD") or None,

@@ -1,6 +1,6 @@
 """Per-request observation: a request id (accepted from and returned in X-Request-Id),
-metrics by route template, a JSON access line, and an OpenTelemetry span when the
-opentelemetry package is installed.
+metrics by route template, a JSON access line, and an OpenTelemetry span when tracing is
+on (by default: when an OpenTelemetry SDK is installed; `tracer_for`).
 
 A pure ASGI middleware, so the hot path pays for a clock read, a few dict updates and a
 header, not for a framework layer.
@@ -8,6 +8,7 @@ header, not for a framework layer.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import time
@@ -29,7 +30,22 @@ _GOOD_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 access = logging.getLogger("kata_context.access")
 
 
-def _tracer() -> Any:
+def tracer_for(tracing: bool | None) -> Any:
+    """The OpenTelemetry tracer requests are spanned with, or None for no spans.
+
+    True: the API's tracer, whatever provider the process sets (None without the
+    opentelemetry package). False: none. None (KATA_TRACING unset): the tracer only when
+    an OpenTelemetry SDK is installed; without one the API records nothing, and importing
+    it would cost every cold start and each request a span that goes nowhere.
+    """
+    if tracing is False:
+        return None
+    if tracing is None:
+        try:
+            if importlib.util.find_spec("opentelemetry.sdk") is None:
+                return None
+        except ModuleNotFoundError:  # no opentelemetry at all
+            return None
     try:
         from opentelemetry import trace
     except ImportError:
@@ -47,11 +63,11 @@ def _request_id(scope: Scope) -> bytes:
 
 
 def observer(
-    metrics: Metrics | None, *, access_log: bool, tracing: bool
+    metrics: Metrics | None, *, access_log: bool, tracing: bool | None
 ) -> Any:  # a Litestar middleware factory
     """The middleware: counts into `metrics` (None: no metrics), logs each request as JSON
-    when `access_log`, and traces when `tracing` and opentelemetry is importable."""
-    tracer = _tracer() if tracing else None
+    when `access_log`, and spans each request with `tracer_for(tracing)`'s tracer."""
+    tracer = tracer_for(tracing)
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def observe(scope: Any, receive: Receive, send: Send) -> None:
