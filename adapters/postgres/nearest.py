@@ -8,15 +8,13 @@ from typing import Any
 import psycopg
 
 MAX_EF_SEARCH = 1000  # pgvector's bound
+# Every indexed scan runs under these: sorts and sequential scans priced out, so the
+# planner takes the index (it does not price detoasting every vector of an exact scan).
 _SETTINGS = (
     "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-    " set_config('hnsw.ef_search', %s, true)"
+    " set_config('hnsw.ef_search', %s, true),"
+    " set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)"
 )
-_STEERED = (
-    _SETTINGS
-    + ", set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)"
-)
-_STEERED_MARK = "\n-- planned steered (nearest.send)"
 
 
 def rows(
@@ -26,18 +24,17 @@ def rows(
     params: Mapping[str, Any],
     *,
     k: int,
-    steer: bool,
     ef_search: int,
 ) -> list[tuple[Any, ...]]:
     """Rows of `indexed` (an HNSW iterative scan), or of `exact` when it finds < k.
 
-    Runs in the caller's transaction (its tenant named), which the SET LOCALs need. With
-    `steer`, sorts and sequential scans are priced out so the planner takes the index;
-    the exact query still answers when the filtered index scan comes up short.
+    Runs in the caller's transaction (its tenant named), which the SET LOCALs need. Sorts
+    and sequential scans are priced out so the planner takes the index; the exact query
+    still answers when the filtered index scan comes up short.
     """
     if cur.connection.info.transaction_status is not psycopg.pq.TransactionStatus.INTRANS:
         raise RuntimeError("nearest.rows runs inside a transaction")
-    send(cur, indexed, params, k=k, steer=steer, ef_search=ef_search)
+    send(cur, indexed, params, k=k, ef_search=ef_search)
     return finish(cur, exact, params, k=k, found=cur.fetchall())
 
 
@@ -47,7 +44,6 @@ def send(
     params: Mapping[str, Any],
     *,
     k: int,
-    steer: bool,
     ef_search: int,
 ) -> None:
     """The settings and the indexed scan, sent on cur (into a pipeline, when one is open);
@@ -57,12 +53,12 @@ def send(
     ef = min(max(ef_search, k), MAX_EF_SEARCH)
     # set_config(..., true), not SET LOCAL: it also holds in the implicit transaction of
     # a pipeline (SET LOCAL outside an explicit one only warns).
-    cur.connection.execute(_STEERED if steer else _SETTINGS, (str(int(ef)),))
+    cur.connection.execute(_SETTINGS, (str(int(ef)),))
     # Prepared as the connection prepares (pool.connection_kwargs): a cached plan keeps
-    # the planner settings it was made under, so the steered statement is another text
-    # than the plain one, each always planned under the same settings. ef_search and the
-    # iterative scan are read when the scan runs, not when it is planned.
-    cur.execute(indexed + _STEERED_MARK if steer else indexed, params)
+    # the planner settings it was made under, which are always _SETTINGS' here (an
+    # indexed statement runs only through send). ef_search and the iterative scan are
+    # read when the scan runs, not when it is planned.
+    cur.execute(indexed, params)
 
 
 def finish(

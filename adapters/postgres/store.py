@@ -474,7 +474,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
                 # Last: the HNSW scan's settings (nearest.send) hold for the rest of the
                 # transaction.
                 if vector and indexed:
-                    nearest.send(cur, queries.RANK_SEMANTIC_INDEXED, params, k=k, steer=True,
+                    nearest.send(cur, queries.RANK_SEMANTIC_INDEXED, params, k=k,
                                  ef_search=self._ef_search)
                 elif vector:
                     cur.execute(queries.RANK_SEMANTIC, params)
@@ -650,23 +650,18 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
             # Exact, as the ranking of a short history is (ties to the older version).
             rows = self._tuples(queries.SEARCH_CONTEXT_EXACT, params)
         elif context_id is not None:
-            rows = self._nearest(
-                queries.SEARCH_CONTEXT, queries.SEARCH_CONTEXT_EXACT, params, k=k, steer=True
-            )
+            rows = self._nearest(queries.SEARCH_CONTEXT, queries.SEARCH_CONTEXT_EXACT, params, k=k)
         else:
-            # The planner does not price detoasting every vector of an exact scan, so it
-            # prefers a top-N sort over the tenant's rows (146 ms at 100k x 1536) to the
-            # HNSW index (a few ms). Steer tenant-wide queries to the index.
-            rows = self._nearest(queries.SEARCH, queries.SEARCH_EXACT, params, k=k, steer=True)
+            # Left to itself, the planner prefers a top-N sort over the tenant's rows (146 ms
+            # at 100k x 1536) to the HNSW index (a few ms): nearest steers it to the index.
+            rows = self._nearest(queries.SEARCH, queries.SEARCH_EXACT, params, k=k)
         return tuple(_hit(r) for r in rows)
 
     def _nearest(
-        self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int, steer: bool
+        self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int
     ) -> list[tuple[Any, ...]]:
         with self._cursor(params["tenant"], tuples=True) as cur:
-            return nearest.rows(
-                cur, indexed, exact, params, k=k, steer=steer, ef_search=self._ef_search
-            )
+            return nearest.rows(cur, indexed, exact, params, k=k, ef_search=self._ef_search)
 
     # -- plumbing ---------------------------------------------------------------
 

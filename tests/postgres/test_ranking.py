@@ -160,8 +160,8 @@ def test_prepared_generic_plans_rank_as_the_unprepared_statements(
         assert got.lexical == plain.lexical
     with prepared.pool.connection() as conn:
         names = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
-    # The steered scan was prepared, so the loop above ran its cached plan.
-    assert any("<=>" in text and "planned steered" in text for (text,) in names), names
+    # The HNSW scan was prepared, so the loop above ran its cached plan.
+    assert any("ORDER BY v.embedding <=> $" in text for (text,) in names), names
 
 
 def test_the_semantic_ranking_walks_the_hnsw_index(indexed: PostgresStore, tenant: str) -> None:
