@@ -59,8 +59,9 @@ class Ranked(NamedTuple):
     """An entry's place in a ranking: its version and score (higher is better), and what
     a window decides with before it reads the entry whole: its tokens, whether it
     belongs to a tool-call group (`in_tool_group`), whose partners must be read with it,
-    and for a grouped entry where that group's read starts (`group_start`; None when
-    not known, and then the group is looked for on both sides of the entry).
+    and for a grouped entry where that group's read starts and ends (`group_start` and
+    `group_end`; None when not known, and then the group is looked for on both sides of
+    the entry).
 
     Rankings return these rather than entries: most ranked entries never reach a window,
     and reading each whole was most of a query window's cost. A named tuple: a window
@@ -72,15 +73,28 @@ class Ranked(NamedTuple):
     token_count: int
     grouped: bool = False
     group_start: int | None = None
+    group_end: int | None = None
 
 
-def ranked(entry: Entry, score: float, *, before: Sequence[Entry] | None = None) -> Ranked:
+def ranked(
+    entry: Entry,
+    score: float,
+    *,
+    before: Sequence[Entry] | None = None,
+    after: Sequence[Entry] | None = None,
+) -> Ranked:
     """The entry's place in a ranking with `score`; with `before` (the history's entries
-    within TOOL_REACH before it), where its group's read starts."""
+    within TOOL_REACH before it), where its group's read starts, and with `after` too
+    (those within TOOL_REACH after it), where that read ends."""
     grouped = in_tool_group(entry)
+    start = group_start(entry, before) if grouped and before is not None else None
+    end = (
+        None if start is None or before is None or after is None
+        else group_end(entry, start, [*before, entry, *after])
+    )
     return Ranked(
         version=entry.version, score=score, token_count=entry.token_count, grouped=grouped,
-        group_start=group_start(entry, before) if grouped and before is not None else None,
+        group_start=start, group_end=end,
     )
 
 
@@ -348,19 +362,34 @@ def group_start(entry: Entry, before: Sequence[Entry]) -> int | None:
     return max(nearest) if nearest else None
 
 
+def group_end(entry: Entry, start: int, around: Sequence[Entry]) -> int:
+    """Where a read of the entry's tool-call group, started at `start` (its group_start),
+    ends: the newest tool result within TOOL_REACH after the start (among `around`, the
+    history's entries there), or the entry itself when it is newer. A read from the
+    start reaches no further for the group's partners (versions_around), and they are
+    tool results: past the newest one, it finds none."""
+    results = [
+        e.version
+        for e in around
+        if e.role is Role.TOOL and start < e.version <= start + TOOL_REACH
+    ]
+    return max([entry.version, *results])
+
+
 def versions_around(places: Iterable[Ranked | Entry], neighbours: int) -> set[int]:
     """Versions whose entries may have to travel with these (ranked places or entries):
-    themselves and their neighbours; for a place in a tool-call group, the TOOL_REACH
-    versions from where its group starts (its `group_start`), and for an entry (or a
-    place whose start is not known), those within TOOL_REACH either side of it."""
+    themselves and their neighbours; for a place in a tool-call group, the versions from
+    where its group starts through where it ends (its `group_start` and `group_end`; the
+    TOOL_REACH versions from the start where the end is not known), and for an entry (or
+    a place whose start is not known), those within TOOL_REACH either side of it."""
     wanted: set[int] = set()
     for p in places:
         if isinstance(p, Ranked):
-            grouped, start = p.grouped, p.group_start
+            grouped, start, end = p.grouped, p.group_start, p.group_end
         else:
-            grouped, start = in_tool_group(p), None
+            grouped, start, end = in_tool_group(p), None, None
         if grouped and start is not None:
-            wanted.update(range(start, start + TOOL_REACH + 1))
+            wanted.update(range(start, (start + TOOL_REACH if end is None else end) + 1))
             span = neighbours
         else:
             span = max(TOOL_REACH if grouped else 0, neighbours)

@@ -304,11 +304,13 @@ class History:
 
     def place(self, entry: Entry, score: float) -> Ranked:
         """The entry's place in a ranking, with where its tool-call group's read starts
-        (read off the entries within TOOL_REACH before it)."""
+        and ends (read off the entries within TOOL_REACH either side of it)."""
         if not in_tool_group(entry):
             return ranked(entry, score)
-        after = max(entry.version - TOOL_REACH - 1, 0)
-        return ranked(entry, score, before=self.entries(after=after, limit=TOOL_REACH))
+        first = max(entry.version - TOOL_REACH - 1, 0)
+        before = self.entries(after=first, limit=entry.version - 1 - first)
+        after = self.entries(after=entry.version, limit=TOOL_REACH)
+        return ranked(entry, score, before=before, after=after)
 
     def _with_entries(self, pairs: list[tuple[int, float]]) -> list[tuple[Entry, float]]:
         """(version, score) pairs of the history's versions as (entry, score), in order:

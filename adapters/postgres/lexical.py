@@ -128,6 +128,7 @@ top AS (
     ORDER BY score DESC, h.version DESC
     LIMIT %(k)s
 )
+SELECT p.*, {queries.group_end("p")} FROM (
 SELECT e.version, top.score, e.token_count, e.grouped, {queries.group_start("e")}
 FROM top, parts s, LATERAL (
     SELECT {queries.ranked_columns("v")} FROM context_versions v
@@ -135,5 +136,6 @@ FROM top, parts s, LATERAL (
     LIMIT 1
 ) e
 WHERE top.version > s.lo AND top.version <= s.hi
-ORDER BY top.score DESC, top.version DESC
+) p
+ORDER BY p.score DESC, p.version DESC
 """

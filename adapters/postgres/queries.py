@@ -374,9 +374,9 @@ FROM c
 
 # Every ranking (these two, and lexical.py's) selects an entry's place, not the entry:
 # its version, score, tokens, whether it is in a tool-call group and where that group's
-# read starts (domain.relevance.Ranked; tool_calls is NULL when there are none), in this
-# order.
-RANKED_COLUMNS = ("version", "score", "token_count", "grouped", "group_start")
+# read starts and ends (domain.relevance.Ranked; tool_calls is NULL when there are none),
+# in this order.
+RANKED_COLUMNS = ("version", "score", "token_count", "grouped", "group_start", "group_end")
 
 
 def ranked_columns(table: str) -> str:
@@ -400,6 +400,20 @@ def group_start(table: str) -> str:
             ORDER BY w.version DESC LIMIT 1) g) END AS group_start"""
 
 
+def group_end(table: str) -> str:
+    """domain.relevance.group_end of a ranked row of `table` whose group_start is known:
+    the newest tool result after that start within TOOL_REACH of it, over the lineage's
+    segments `segs` (a short primary-key range per segment), or the row's own version
+    when newer. NULL where the start is."""
+    return f"""CASE WHEN {table}.group_start IS NOT NULL THEN GREATEST({table}.version, (
+        SELECT max(g.version) FROM segs gs CROSS JOIN LATERAL (
+            SELECT w.version FROM context_versions w
+            WHERE w.tenant_id = %(tenant)s AND w.context_id = gs.src AND w.role = 'tool'
+              AND w.version > GREATEST(gs.lo, {table}.group_start)
+              AND w.version <= LEAST(gs.hi, {table}.group_start + {TOOL_REACH})
+            ORDER BY w.version DESC LIMIT 1) g)) END AS group_end"""
+
+
 # Cosine over the history's eligible active entries (through upto), per segment, best
 # first, ties to the newer version. RANK_SEMANTIC is exact: ordering by the score (not by
 # the distance operator) keeps the HNSW index out, so a narrow filter loses no result.
@@ -412,6 +426,7 @@ _RANK_SEMANTIC = f"""
 WITH {CONTEXT_UPTO},
 {SEGMENTS},
 {THROUGH}
+SELECT p.*, {group_end("p")} FROM (
 SELECT r.version, r.score, r.token_count, r.grouped, {group_start("r")} FROM (
     SELECT x.version, x.score, x.token_count, x.grouped FROM th, segs s CROSS JOIN LATERAL (
         SELECT {ranked_columns("v")},
@@ -424,7 +439,8 @@ SELECT r.version, r.score, r.token_count, r.grouped, {group_start("r")} FROM (
         LIMIT %(k)s) x
     ORDER BY x.score DESC, x.version DESC
     LIMIT %(k)s) r
-ORDER BY r.score DESC, r.version DESC
+) p
+ORDER BY p.score DESC, p.version DESC
 """
 RANK_SEMANTIC = _RANK_SEMANTIC.format(order="score DESC, v.version DESC")
 RANK_SEMANTIC_INDEXED = _RANK_SEMANTIC.format(order="v.embedding <=> %(q)s")

@@ -732,12 +732,12 @@ def _value(row: Mapping[str, Any] | None, name: str) -> int:
 
 
 def _ranked(row: tuple[Any, ...]) -> Ranked:
-    # A ranking's row: version, score, token_count, grouped, group_start
+    # A ranking's row: version, score, token_count, grouped, group_start, group_end
     # (queries.RANKED_COLUMNS).
-    version, score, tokens, grouped, start = row
+    version, score, tokens, grouped, start, end = row
     return Ranked(
         version=version, score=float(score), token_count=tokens, grouped=grouped,
-        group_start=start,
+        group_start=start, group_end=end,
     )
 
 

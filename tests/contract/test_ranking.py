@@ -199,7 +199,7 @@ def test_a_query_windows_reads_at_once_are_its_reads_one_by_one(
         store.ranked_candidates(tenant, "nope", tail_tokens=10, query=queries[0])
 
 
-def test_a_grouped_places_group_start_is_its_call_within_reach(
+def test_a_grouped_places_group_read_is_its_call_through_its_last_result_in_reach(
     store: Store, tenant: str, clock: FakeClock
 ) -> None:
     # Ranked.group_start (domain.relevance.group_start) is where a window's read of the
@@ -229,11 +229,25 @@ def test_a_grouped_places_group_start_is_its_call_within_reach(
     fork = store.fork(tenant, ctx.id, version=17, new_id=new_id(), name="f", now=clock.now())
     store.append(tenant, fork.id, [result("d")], now=clock.now())  # 18, the fork's own
     starts = {1: None, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 7, 16: None, 17: 17, 18: 17}
+    # Ranked.group_end (domain.relevance.group_end): the newest result within reach of
+    # the start (any call's: 2's read ends at 6), the place itself where none is newer
+    # (7: its result is past reach); 17's in the fork is the fork's own 18.
+    ends = {1: None, 2: 6, 3: 6, 4: 6, 5: 6, 6: 6, 7: 7, 16: None, 17: 17, 18: 18}
     query = RankQuery(text="apple", embedding=vec(1, 0), k=30)
     for cid in (ctx.id, fork.id):
         _, relevance = store.ranked_candidates(tenant, cid, tail_tokens=0, query=query)
         for ranking in (relevance.lexical, relevance.semantic):
-            got = {r.version: r.group_start for r in ranking if r.version in starts}
-            expected = {v: s for v, s in starts.items() if v != 18 or cid == fork.id}
+            got = {r.version: (r.group_start, r.group_end) for r in ranking if r.version in starts}
+            expected = {
+                v: (s, 18 if v == 17 and cid == fork.id else ends[v])
+                for v, s in starts.items() if v != 18 or cid == fork.id
+            }
             assert got == expected, (cid, ranking)
             assert all(r.group_start is None for r in ranking if not r.grouped)
+    # As of an older version, a group ends within the history then.
+    as_of = {(ctx.id, 5): {2: (2, 5), 4: (4, 5), 5: (4, 5)}, (fork.id, 17): {17: (17, 17)}}
+    for (cid, at), wanted in as_of.items():
+        _, relevance = store.ranked_candidates(tenant, cid, tail_tokens=0, query=query, at=at)
+        for ranking in (relevance.lexical, relevance.semantic):
+            got = {r.version: (r.group_start, r.group_end) for r in ranking if r.version in wanted}
+            assert got == wanted, (cid, at, ranking)

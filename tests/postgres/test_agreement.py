@@ -126,6 +126,8 @@ def test_postgres_and_memory_agree(
     assert [h.score for h in pg] == pytest.approx([by_version[h.entry.version] for h in pg])
 
 
-def places(ranking: tuple[Ranked, ...]) -> list[tuple[int, int, bool, int | None]]:
+def places(
+    ranking: tuple[Ranked, ...],
+) -> list[tuple[int, int, bool, int | None, int | None]]:
     """A ranking's entries as what a window reads of them before it reads them whole."""
-    return [(r.version, r.token_count, r.grouped, r.group_start) for r in ranking]
+    return [(r.version, r.token_count, r.grouped, r.group_start, r.group_end) for r in ranking]

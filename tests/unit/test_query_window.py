@@ -278,8 +278,11 @@ def test_a_relevant_tool_result_brings_its_call_and_the_call_s_other_results() -
 
 
 def place(history: Sequence[Entry], e: Entry) -> Ranked:
-    """e's place as a store ranks it: with the entries within TOOL_REACH before it."""
-    return ranked(e, 1.0, before=history[max(e.version - 1 - TOOL_REACH, 0) : e.version - 1])
+    """e's place as a store ranks it: with the entries within TOOL_REACH either side."""
+    return ranked(
+        e, 1.0, before=history[max(e.version - 1 - TOOL_REACH, 0) : e.version - 1],
+        after=history[e.version : e.version + TOOL_REACH],
+    )
 
 
 def test_a_group_starts_at_its_call_within_reach() -> None:
@@ -289,11 +292,17 @@ def test_a_group_starts_at_its_call_within_reach() -> None:
     history[11] = entry(12, Role.TOOL, tool_call_id="a")
     history[12 + TOOL_REACH] = entry(13 + TOOL_REACH, Role.TOOL, tool_call_id="a")
     assert [place(history, history[v - 1]).group_start for v in (10, 11, 12)] == [10, 10, 10]
+    # It ends at the newest result within reach of the start (13 + TOOL_REACH is past it).
+    assert [place(history, history[v - 1]).group_end for v in (10, 11, 12)] == [12, 12, 12]
     assert place(history, history[12 + TOOL_REACH]).group_start is None  # past reach
-    assert place(history, history[4]).group_start is None  # in no group
-    # A group is read from its start through TOOL_REACH after it, a place in no group
-    # alone, and a grouped place whose start is not known (or an entry) either side.
-    assert versions_around([place(history, history[11])], 0) == set(range(10, 11 + TOOL_REACH))
+    assert place(history, history[12 + TOOL_REACH]).group_end is None
+    assert place(history, history[4])[-2:] == (None, None)  # in no group
+    # A group is read from its start through its end, a place in no group alone, a
+    # grouped place whose end is not known through TOOL_REACH after its start, and one
+    # whose start is not known (or an entry) either side.
+    assert versions_around([place(history, history[11])], 0) == {10, 11, 12}
+    unended = place(history, history[11])._replace(group_end=None)
+    assert versions_around([unended], 0) == set(range(10, 11 + TOOL_REACH))
     assert versions_around([place(history, history[4])], 1) == {4, 5, 6}
     assert versions_around([ranked(history[11], 1.0)], 0) == set(
         range(12 - TOOL_REACH, 13 + TOOL_REACH)
@@ -313,6 +322,45 @@ def test_reading_from_the_group_start_finds_every_group_whole(history: list[Entr
                 if 1 <= v <= len(history)
             )
             assert closure(e, pool) == closure(e, whole)
+
+
+@st.composite
+def tangled(draw: st.DrawFn) -> list[Entry]:
+    """Any order of messages, calls (of a few ids, reused) and results (of any of those
+    ids, answered or not, near their call or not)."""
+    out: list[Entry] = []
+    ids = st.sampled_from(["a", "b", "c"])
+    for v in range(1, draw(st.integers(1, 40)) + 1):
+        kind = draw(st.sampled_from(["user", "assistant", "call", "result", "result"]))
+        if kind == "call":
+            names = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+            calls = tuple(ToolCall(id=i, name="f") for i in names)
+            out.append(entry(v, Role.ASSISTANT, tool_calls=calls))
+        elif kind == "result":
+            out.append(entry(v, Role.TOOL, tool_call_id=draw(ids)))
+        else:
+            out.append(entry(v, Role.USER if kind == "user" else Role.ASSISTANT))
+    return out
+
+
+@given(tangled())
+def test_a_group_read_through_its_end_finds_what_a_read_through_reach_finds(
+    history: list[Entry],
+) -> None:
+    # Ranked.group_end only shortens a read that went TOOL_REACH past the start: the
+    # entry's group (and its start's) is the same whole, or the same None, either way.
+    def pool(versions: set[int]) -> EntryPool:
+        return EntryPool(history[v - 1] for v in sorted(versions) if 1 <= v <= len(history))
+
+    for e in history:
+        p = place(history, e)
+        if p.group_start is None:
+            continue
+        assert p.group_start <= e.version <= p.group_end <= p.group_start + TOOL_REACH
+        tight = pool(versions_around([p], 0))
+        reach = pool(versions_around([p._replace(group_end=None)], 0))
+        for seed in (e, history[p.group_start - 1]):
+            assert closure(seed, tight) == closure(seed, reach)
 
 
 def test_a_group_whose_call_is_unknown_is_skipped_not_split() -> None:
