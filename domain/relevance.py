@@ -158,7 +158,8 @@ def fuse(relevance: Relevance, *, k: int = RRF_K) -> tuple[Ranked, ...]:
             v = ranked.version
             scores[v] = scores.get(v, 0.0) + weight / (k + rank)
             places[v] = ranked
-    return tuple(places[v]._replace(score=s) for v, s in best_first(scores, len(scores)))
+    # Positionally: namedtuple._replace costs 2 us a place, a window fuses hundreds.
+    return tuple(Ranked(v, s, *places[v][2:]) for v, s in best_first(scores, len(scores)))
 
 
 # How far down the fused ranking a window looks: while the entries' own tokens, in fused

@@ -735,10 +735,7 @@ def _ranked(row: tuple[Any, ...]) -> Ranked:
     # A ranking's row: version, score, token_count, grouped, group_start, group_end
     # (queries.RANKED_COLUMNS).
     version, score, tokens, grouped, start, end = row
-    return Ranked(
-        version=version, score=float(score), token_count=tokens, grouped=grouped,
-        group_start=start, group_end=end,
-    )
+    return Ranked(version, float(score), tokens, grouped, start, end)
 
 
 def _hit(row: tuple[Any, ...]) -> SearchHit:
