@@ -136,6 +136,6 @@ FROM top, parts s, LATERAL (
     LIMIT 1
 ) e
 WHERE top.version > s.lo AND top.version <= s.hi
-) p
+OFFSET 0) p
 ORDER BY p.score DESC, p.version DESC
 """

@@ -439,7 +439,7 @@ SELECT r.version, r.score, r.token_count, r.grouped, {group_start("r")} FROM (
         LIMIT %(k)s) x
     ORDER BY x.score DESC, x.version DESC
     LIMIT %(k)s) r
-) p
+OFFSET 0) p
 ORDER BY p.score DESC, p.version DESC
 """
 RANK_SEMANTIC = _RANK_SEMANTIC.format(order="score DESC, v.version DESC")
