@@ -98,11 +98,17 @@ df AS MATERIALIZED (
     GROUP BY w.term, w.nth
     HAVING sum(h.nth - COALESCE(l.nth, 0)) > 0
 ),
+weights AS MATERIALIZED (
+    -- domain.lexical.idf, once per term.
+    SELECT d.term, d.ord,
+           ln((s.n - d.df + {_f(0.5)}) / (d.df + {_f(0.5)}) + {_f(1.0)}) AS idf
+    FROM df d, corpus s
+),
 hits AS MATERIALIZED (
     -- The term's newest holders in the corpus, at most per_term
     -- (domain.lexical.POSTINGS_PER_TERM): a backward range scan per part.
-    SELECT w.ord, w.df, x.version, x.tf::float8 AS tf, x.dl::float8 AS dl
-    FROM df w CROSS JOIN LATERAL (
+    SELECT w.ord, w.idf, x.version, x.tf::float8 AS tf, x.dl::float8 AS dl
+    FROM weights w CROSS JOIN LATERAL (
         SELECT y.* FROM parts s CROSS JOIN LATERAL (
             SELECT s.src, p.version, p.tf, p.dl FROM lexical_postings p
             WHERE p.tenant_id = %(tenant)s AND p.context_id = s.src AND p.term = w.term
@@ -113,12 +119,11 @@ hits AS MATERIALIZED (
     ) x
 ),
 top AS (
-    -- domain.lexical.idf inside domain.lexical.term_score, summed in query_terms' order
-    -- (its position in `terms`) so that both stores add the same floats. A version names
-    -- one entry across the lineage's segments: its segment is found again below.
+    -- domain.lexical.term_score, summed in query_terms' order (its position in `terms`)
+    -- so that both stores add the same floats. A version names one entry across the
+    -- lineage's segments: its segment is found again below.
     SELECT h.version,
-           sum(ln((s.n - h.df + {_f(0.5)}) / (h.df + {_f(0.5)}) + {_f(1.0)})
-               * h.tf * {_f(lexical.K1 + 1)}
+           sum(h.idf * h.tf * {_f(lexical.K1 + 1)}
                / (h.tf + {_f(lexical.K1)}
                   * ({_f(1 - lexical.B)} + {_f(lexical.B)} * h.dl / s.avgdl))
                ORDER BY h.ord) AS score
