@@ -361,6 +361,17 @@ SELECT x.* FROM segs s CROSS JOIN LATERAL (
 ORDER BY x.version
 """
 
+# The vectors of rows read without them (adapters/postgres/vectors.VectorReads), by the
+# segment that holds each row and its version: a primary-key seek each. Rows erased, or
+# vectors removed, since they were read are simply not found.
+READ_EMBEDDINGS = """
+SELECT v.context_id, v.version, v.embedding
+FROM unnest(%(srcs)s::text[], %(versions)s::integer[]) AS k(src, version)
+JOIN context_versions v
+  ON v.tenant_id = %(tenant)s AND v.context_id = k.src AND v.version = k.version
+WHERE v.embedding IS NOT NULL
+"""
+
 # What a ranking needs first: the history's end and its compaction state through it.
 CONTEXT_STATE = f"""
 WITH {CONTEXT_UPTO},

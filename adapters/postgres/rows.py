@@ -12,7 +12,7 @@ from typing import Any
 import cattrs
 import msgspec
 
-from adapters.postgres.vectors import VectorParam, as_floats
+from adapters.postgres.vectors import VectorParam, VectorReads
 from domain.errors import InvalidInput
 from domain.keys import ApiKey
 from domain.model import (
@@ -46,7 +46,10 @@ _ENTRY_READ_AS = (
     ("token_count", "integer"),
     ("token_source", "text"),
     ("pinned", "boolean"),
-    ("embedding", "vector"),
+    # Whether it has a vector, and the segment holding its row: the vector itself is read
+    # when looked at (adapters/postgres/vectors.VectorReads).
+    ("has_embedding", "boolean"),
+    ("src", "text"),
     ("covers_first", "integer"),
     ("covers_last", "integer"),
     ("created_at", "timestamptz"),
@@ -54,13 +57,20 @@ _ENTRY_READ_AS = (
 ENTRY_WIDTH = len(_ENTRY_READ_AS)
 
 
+# Columns read as an expression of the row's own.
+_ENTRY_EXPRESSIONS = {"has_embedding": "{at}embedding IS NOT NULL", "src": "{at}context_id"}
+
+
 def entry_columns(table: str = "") -> str:
     """The select list of an entry's columns (of `table`, when named)."""
     at = f"{table}." if table else ""
-    return ", ".join(
-        f"{at}{name}::text AS {name}" if kind == "json" else f"{at}{name}"
-        for name, kind in _ENTRY_READ_AS
-    )
+
+    def column(name: str, kind: str) -> str:
+        if name in _ENTRY_EXPRESSIONS:
+            return f"{_ENTRY_EXPRESSIONS[name].format(at=at)} AS {name}"
+        return f"{at}{name}::text AS {name}" if kind == "json" else f"{at}{name}"
+
+    return ", ".join(column(name, kind) for name, kind in _ENTRY_READ_AS)
 
 
 ENTRY_COLUMNS = entry_columns()
@@ -96,11 +106,6 @@ def _content(value: Any, _type: object) -> Content:
     )
 
 
-def _embedding(value: Any, _type: object) -> Sequence[float] | None:
-    # Binary rows (windows, rankings) keep the bytes until asked (adapters/postgres/vectors).
-    return None if value is None else as_floats(value)
-
-
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=False)
     conv.register_structure_hook(datetime, _utc)
@@ -117,8 +122,9 @@ _ROLES = {r.value: r for r in Role}
 _SOURCES = {s.value: s for s in TokenSource}
 
 
-def entry_from_row(row: Sequence[Any]) -> Entry:
-    """An Entry from a row whose first columns are ENTRY_COLUMNS (later ones are ignored).
+def entry_from_row(row: Sequence[Any], vectors: VectorReads) -> Entry:
+    """An Entry from a row whose first columns are ENTRY_COLUMNS (later ones are ignored),
+    its vector (if it has one) to be read through `vectors` when looked at.
 
     Windows decode a row per entry on every request, so this hook builds the Entry
     directly instead of going through a generated structure function.
@@ -135,7 +141,8 @@ def entry_from_row(row: Sequence[Any]) -> Entry:
         tokens,
         source,
         pinned,
-        embedding,
+        has_embedding,
+        src,
         covers_first,
         covers_last,
         created_at,
@@ -154,7 +161,7 @@ def entry_from_row(row: Sequence[Any]) -> Entry:
         tokens,
         _SOURCES[source],
         pinned,
-        None if embedding is None else _embedding(embedding, None),
+        vectors.later(src, version) if has_embedding else None,
         _KINDS[kind],
         None if covers_first is None else VersionRange(first=covers_first, last=covers_last),
         created_at if created_at.tzinfo is UTC else created_at.astimezone(UTC),

@@ -32,6 +32,7 @@ from adapters.postgres.rows import (
     to_json,
     vector_param,
 )
+from adapters.postgres.vectors import VectorKey, VectorReads
 from domain import compaction, history, quota, versioning
 from domain.compaction import CompactionView
 from domain.errors import (
@@ -118,16 +119,16 @@ def _window_statement(
 
 
 def _candidates_of(
-    rows: Sequence[tuple[Any, ...]], context_id: str, at: int | None
+    rows: Sequence[tuple[Any, ...]], context_id: str, at: int | None, vectors: VectorReads
 ) -> WindowCandidates:
-    """WindowCandidates from the window statement's rows."""
+    """WindowCandidates from the window statement's rows (vectors read through `vectors`)."""
     found: dict[str, list[Entry]] = {"pins": [], "summary": [], "tail": []}
     state = None
     for r in rows:
         if r[_FILLS] == "state":
             state = r
         else:
-            found[r[_FILLS]].append(entry_from_row(r))
+            found[r[_FILLS]].append(entry_from_row(r, vectors))
     if state is None:
         raise ContextNotFound(context_id)
     col = queries.WINDOW_AT
@@ -333,7 +334,8 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         head = rows[0][_HEAD]
         end = head if at is None else at
         versioning.check_version(end, head)
-        items = tuple(entry_from_row(r) for r in rows if r[0] is not None)
+        vectors = self._vectors(tenant_id)
+        items = tuple(entry_from_row(r, vectors) for r in rows if r[0] is not None)
         more = bool(items) and items[-1].version < end
         return Page(items=items, next_cursor=str(items[-1].version) if more else None)
 
@@ -349,7 +351,8 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         if not rows:
             # Rows come only from a live context: only an empty answer needs the check.
             self.get_context(tenant_id, context_id)
-        return tuple(entry_from_row(r) for r in rows)
+        vectors = self._vectors(tenant_id)
+        return tuple(entry_from_row(r, vectors) for r in rows)
 
     def window_candidates(
         self,
@@ -365,7 +368,9 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         if at is not None and at < 0:
             versioning.check_version(at, self.get_context(tenant_id, context_id).head_version)
         sql, params = _window_statement(tenant_id, context_id, tail_tokens, at, summaries)
-        return _candidates_of(self._tuples(sql, params), context_id, at)
+        return _candidates_of(
+            self._tuples(sql, params), context_id, at, self._vectors(tenant_id)
+        )
 
     def ranked_candidates(
         self,
@@ -397,7 +402,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
             tenant_id, context_id, query, at=None, summaries=summaries, through=None,
             active=self._active.get(key), window=window,
         )
-        candidates = _candidates_of(rows, context_id, None)
+        candidates = _candidates_of(rows, context_id, None, self._vectors(tenant_id))
         if len(self._active) >= _ACTIVE_SEEN:
             self._active.clear()
         self._active[key] = candidates.head_version - candidates.compacted_through
@@ -655,13 +660,27 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
             # Left to itself, the planner prefers a top-N sort over the tenant's rows (146 ms
             # at 100k x 1536) to the HNSW index (a few ms): nearest steers it to the index.
             rows = self._nearest(queries.SEARCH, queries.SEARCH_EXACT, params, k=k)
-        return tuple(_hit(r) for r in rows)
+        vectors = self._vectors(tenant_id)
+        return tuple(_hit(r, vectors) for r in rows)
 
     def _nearest(
         self, indexed: str, exact: str, params: Mapping[str, Any], *, k: int
     ) -> list[tuple[Any, ...]]:
         with self._cursor(params["tenant"], tuples=True) as cur:
             return nearest.rows(cur, indexed, exact, params, k=k, ef_search=self._ef_search)
+
+    def _vectors(self, tenant_id: str) -> VectorReads:
+        """Where the entries of one read find their vectors, when looked at."""
+
+        def fetch(keys: Sequence[VectorKey]) -> dict[VectorKey, Any]:
+            srcs, versions = [k[0] for k in keys], [k[1] for k in keys]
+            rows = self._tuples(
+                queries.READ_EMBEDDINGS,
+                {"tenant": tenant_id, "srcs": srcs, "versions": versions},
+            )
+            return {(src, version): vector for src, version, vector in rows}
+
+        return VectorReads(fetch)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -738,10 +757,10 @@ def _ranked(row: tuple[Any, ...]) -> Ranked:
     return Ranked(version, float(score), tokens, grouped, start, end)
 
 
-def _hit(row: tuple[Any, ...]) -> SearchHit:
+def _hit(row: tuple[Any, ...], vectors: VectorReads) -> SearchHit:
     context_id, distance = row[_HIT_CONTEXT], float(row[_HIT_DISTANCE])
     score = 0.0 if math.isnan(distance) else 1.0 - distance  # NaN: a zero vector
-    return SearchHit(context_id=context_id, entry=entry_from_row(row), score=score)
+    return SearchHit(context_id=context_id, entry=entry_from_row(row, vectors), score=score)
 
 
 # C-level: a window sorts its hundreds of entries by version on every request.

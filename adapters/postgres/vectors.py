@@ -6,13 +6,17 @@ vector, bit, halfvec, sparsevec, of which only `vector` is used here).
 The formats are pgvector's own (src/vector.c, vector_send/vector_out): binary is a 2-byte
 dimension, 2 unused bytes and big-endian float4s; text is `[f1,f2,...]`.
 
-Embeddings read back from PostgreSQL are decoded only when someone looks at them.
+Embeddings read back from PostgreSQL are read and decoded only when someone looks at them.
 
 A window or a ranking reads hundreds of entries and never their vectors (the wire shows
-`has_embedding`), yet decoding pgvector's binary into floats cost about 6 us a row at 64
-dimensions and grows with the dimension. A StoredVector keeps the bytes and becomes the
-floats on first use; it equals, and hashes as, the tuple of those floats, so an entry read
-from PostgreSQL still equals the same entry from the memory store.
+`has_embedding`). Reading them cost what the rest of the row did many times over: 1536
+float4s are 6 KB, stored out of line (TOAST), and 500 rows read with them took 11.6 ms
+against 0.9 without. So entries are read with whether they have a vector, and an
+UnreadVector in its place: the first look at any vector of one read fetches all of that
+read's vectors in one statement (VectorReads). A vector fetched, or read directly (a
+StoredVector), keeps pgvector's bytes and becomes floats on first use (decoding cost about
+6 us a row at 64 dimensions). Both equal, and hash as, the tuple of their floats, so an
+entry read from PostgreSQL still equals the same entry from the memory store.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import psycopg
@@ -85,7 +89,46 @@ class _TextVectorLoader(Loader):
         return tuple(_float4s([float(v) for v in text[1:-1].split(",")]).tolist())
 
 
-class StoredVector(Sequence[float]):
+class _Floats(Sequence[float]):
+    """A vector that becomes a tuple of floats on first use, equal to and hashing as it."""
+
+    __slots__ = ()
+
+    def floats(self) -> tuple[float, ...]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self.floats())
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[float]: ...
+
+    def __getitem__(self, index: int | slice) -> float | Sequence[float]:
+        return self.floats()[index]
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self.floats())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (_Floats, tuple)):
+            return self.floats() == (other.floats() if isinstance(other, _Floats) else other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.floats())
+
+    def __repr__(self) -> str:
+        return repr(self.floats())
+
+    def __reduce__(self) -> tuple[type[tuple[float, ...]], tuple[tuple[float, ...]]]:
+        # Pickled (or deep-copied) as its floats: a copy outlives the read it came from.
+        return (tuple, (self.floats(),))
+
+
+class StoredVector(_Floats):
     """An embedding as pgvector's binary (2-byte dimension, 2 unused, big-endian float4s)."""
 
     __slots__ = ("_floats", "_raw")
@@ -107,33 +150,62 @@ class StoredVector(Sequence[float]):
             self._floats = tuple(values.tolist())
         return self._floats
 
-    def __len__(self) -> int:
-        return len(self.floats())
-
-    @overload
-    def __getitem__(self, index: int) -> float: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[float]: ...
-
-    def __getitem__(self, index: int | slice) -> float | Sequence[float]:
-        return self.floats()[index]
-
-    def __iter__(self) -> Iterator[float]:
-        return iter(self.floats())
-
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, StoredVector):
-            return self._raw == other._raw or self.floats() == other.floats()
-        if isinstance(other, tuple):
-            return self.floats() == other
-        return NotImplemented
+        if isinstance(other, StoredVector) and self._raw == other._raw:
+            return True
+        return super().__eq__(other)
 
-    def __hash__(self) -> int:
-        return hash(self.floats())
+    __hash__ = _Floats.__hash__  # defining __eq__ would otherwise drop it
 
-    def __repr__(self) -> str:
-        return repr(self.floats())
+
+# A row's vector, by the segment that holds the row (its context_id) and its version.
+VectorKey = tuple[str, int]
+
+
+class VectorReads:
+    """The vectors of one read's entries, fetched together on the first look at any.
+
+    `fetch` reads the vectors of the keys asked (those it no longer finds are left out:
+    the entry was erased, or its vector removed, since it was read)."""
+
+    __slots__ = ("_fetch", "_found", "_wanted")
+
+    def __init__(self, fetch: Callable[[Sequence[VectorKey]], Mapping[VectorKey, Any]]) -> None:
+        self._fetch = fetch
+        self._wanted: list[VectorKey] = []
+        self._found: dict[VectorKey, tuple[float, ...] | None] = {}  # None: gone
+
+    def later(self, src: str, version: int) -> UnreadVector:
+        """The vector of the row at `version` of segment `src`, to be read when looked at."""
+        key = (src, version)
+        self._wanted.append(key)
+        return UnreadVector(self, key)
+
+    def floats(self, key: VectorKey) -> tuple[float, ...]:
+        """The vector at `key` (every wanted one fetched, in one statement, the first
+        time); LookupError when it is no longer stored."""
+        if key not in self._found:
+            todo = [k for k in self._wanted if k not in self._found] or [key]
+            found = self._fetch(todo)
+            self._found.update((k, _as_tuple(found[k]) if k in found else None) for k in todo)
+        floats = self._found[key]
+        if floats is None:
+            raise LookupError(f"the vector of v{key[1]} is no longer stored (erased since read)")
+        return floats
+
+
+class UnreadVector(_Floats):
+    """An entry's vector not read with it: read with its read's others on first use."""
+
+    __slots__ = ("_key", "_reads")
+
+    def __init__(self, reads: VectorReads, key: VectorKey) -> None:
+        self._reads = reads
+        self._key = key
+
+    def floats(self) -> tuple[float, ...]:
+        """The vector's components (LookupError when no longer stored)."""
+        return self._reads.floats(self._key)
 
 
 class _BinaryVectorLoader(Loader):
@@ -157,6 +229,10 @@ def register_vectors(conn: psycopg.Connection[Any]) -> None:
         adapters.register_dumper(VectorParam, type("", (dumper,), {"oid": info.oid}))
     adapters.register_loader(info.oid, _TextVectorLoader)
     adapters.register_loader(info.oid, _BinaryVectorLoader)
+
+
+def _as_tuple(value: Any) -> tuple[float, ...]:
+    return value.floats() if isinstance(value, _Floats) else tuple(as_floats(value))
 
 
 def as_floats(value: Any) -> Sequence[float]:

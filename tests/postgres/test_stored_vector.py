@@ -1,9 +1,11 @@
 """pgvector's `vector` without the pgvector package: parameters dump exactly as pgvector's
-Vector does, embeddings read from PostgreSQL decode lazily and still equal the floats
-written, and nothing on the PostgreSQL path imports pgvector or numpy."""
+Vector does, embeddings read from PostgreSQL are fetched and decoded only when looked at
+and still equal the floats written, and nothing on the PostgreSQL path imports pgvector or
+numpy."""
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -11,13 +13,20 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pgvector import Vector
 
 from adapters.postgres.store import PostgresStore
-from adapters.postgres.vectors import StoredVector, VectorParam, binary_vector, text_vector
+from adapters.postgres.vectors import (
+    StoredVector,
+    UnreadVector,
+    VectorParam,
+    binary_vector,
+    text_vector,
+)
 from domain.model import Context, EntryDraft, Role
 from migrations import DEFAULT_DIMENSION
 
@@ -53,19 +62,48 @@ def test_bytes_that_are_no_vector_are_refused_when_read() -> None:
         broken.floats()
 
 
-def test_rows_read_back_carry_their_vectors_undecoded(postgres_store: PostgresStore) -> None:
+def _remove_vectors(store: PostgresStore, tenant: str, cid: str) -> None:
+    # Behind the store's back, as a retention run or an erasure would between two reads.
+    with store.pool.connection() as conn:
+        conn.execute("SELECT set_config('kata.tenant_id', %s, false)", (tenant,))
+        conn.execute(
+            "UPDATE context_versions SET embedding = NULL WHERE tenant_id = %s AND context_id = %s",
+            (tenant, cid),
+        )
+
+
+def test_rows_are_read_without_their_vectors_until_one_is_looked_at(
+    postgres_store: PostgresStore,
+) -> None:
     tenant, cid = f"t-{uuid.uuid4()}", str(uuid.uuid4())
     now = datetime(2026, 1, 1, tzinfo=UTC)
     postgres_store.create_context(
         Context(id=cid, tenant_id=tenant, name="v", created_at=now, updated_at=now)
     )
-    vector = tuple(float(i % 7) / 7 for i in range(DEFAULT_DIMENSION))
-    draft = EntryDraft(role=Role.USER, content="a vector", token_count=2, embedding=vector)
-    postgres_store.append(tenant, cid, [draft], now=now)
-    [entry] = postgres_store.window_candidates(tenant, cid, tail_tokens=100).tail
-    # The pool loads binary vectors lazily (adapters/postgres/pool.configure).
-    assert isinstance(entry.embedding, StoredVector)
-    assert entry.embedding == pytest.approx(vector, rel=1e-6)
+    vectors = [tuple(float((i + n) % 7) / 7 for i in range(DEFAULT_DIMENSION)) for n in range(3)]
+    drafts = [
+        EntryDraft(role=Role.USER, content=f"vector {n}", token_count=2, embedding=v)
+        for n, v in enumerate(vectors)
+    ]
+    drafts.append(EntryDraft(role=Role.USER, content="none", token_count=2))
+    postgres_store.append(tenant, cid, drafts, now=now)
+
+    # Looked at once, every vector of the read comes (one statement); none was read before.
+    first = postgres_store.window_candidates(tenant, cid, tail_tokens=100).tail
+    unread = postgres_store.read_versions(tenant, cid, [1, 2, 3, 4])
+    assert [isinstance(e.embedding, UnreadVector) for e in first] == [True, True, True, False]
+    assert first[0].embedding == pytest.approx(vectors[0], rel=1e-6)
+    _remove_vectors(postgres_store, tenant, cid)
+    assert [e.embedding for e in first[1:]] == [
+        pytest.approx(vectors[1], rel=1e-6), pytest.approx(vectors[2], rel=1e-6), None
+    ]
+    # The read whose vectors nobody looked at finds them gone: it never read them.
+    assert unread[0].embedding is not None  # it had one when it was read
+    with pytest.raises(LookupError, match="no longer stored"):
+        list(unread[0].embedding)
+    # An entry with its vector read equals the tuple's; pickled, it keeps the floats.
+    assert first[0] == attrs.evolve(first[0], embedding=tuple(first[0].embedding))
+    assert pickle.loads(pickle.dumps(first[1])).embedding == tuple(first[1].embedding)
 
 
 def test_the_server_reads_and_writes_vectors_in_both_formats(postgres_store: PostgresStore) -> None:
