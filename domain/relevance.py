@@ -87,11 +87,11 @@ def ranked(
     within TOOL_REACH before it), where its group's read starts, and with `after` too
     (those within TOOL_REACH after it), where that read ends."""
     grouped = in_tool_group(entry)
-    start = group_start(entry, before) if grouped and before is not None else None
-    end = (
-        None if start is None or before is None or after is None
-        else group_end(entry, start, [*before, entry, *after])
-    )
+    start = end = None
+    if grouped and before is not None:
+        start = group_start(entry, before)
+        if start is not None and after is not None:
+            end = group_end(entry, start, [*before, entry, *after])
     return Ranked(
         version=entry.version, score=score, token_count=entry.token_count, grouped=grouped,
         group_start=start, group_end=end,

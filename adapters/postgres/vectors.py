@@ -185,7 +185,7 @@ class VectorReads:
         """The vector at `key` (every wanted one fetched, in one statement, the first
         time); LookupError when it is no longer stored."""
         if key not in self._found:
-            todo = [k for k in self._wanted if k not in self._found] or [key]
+            todo = [k for k in self._wanted if k not in self._found]
             found = self._fetch(todo)
             self._found.update((k, _as_tuple(found[k]) if k in found else None) for k in todo)
         floats = self._found[key]
@@ -232,11 +232,7 @@ def register_vectors(conn: psycopg.Connection[Any]) -> None:
 
 
 def _as_tuple(value: Any) -> tuple[float, ...]:
-    return value.floats() if isinstance(value, _Floats) else tuple(as_floats(value))
-
-
-def as_floats(value: Any) -> Sequence[float]:
-    """A vector column's value as a sequence of floats, whatever loaded it."""
-    if isinstance(value, (StoredVector, tuple)):
-        return value
-    return tuple(float(x) for x in value)
+    """A vector column's value as a tuple of floats, whatever loaded it."""
+    if isinstance(value, _Floats):
+        return value.floats()
+    return value if isinstance(value, tuple) else tuple(float(x) for x in value)
