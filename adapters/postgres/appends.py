@@ -1,8 +1,9 @@
-"""The APPEND statement's two ends: a batch as its parameters, its rows as an outcome.
+"""The append statement's two ends: a batch as its parameters, its rows as an outcome.
 
 A batch travels as JSON parameters (rows with their running sums and scopes; the lexical
-postings of its eligible entries, by term) plus its embeddings; the statement answers with
-tagged rows ('appended', 'replay', 'state') that say what happened (see queries.APPEND).
+postings of its eligible entries, by term) plus its embeddings; the statement
+(queries.append_statement) answers with tagged rows ('appended', 'replay', 'state') that
+say what happened.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def outcome(
     key: str | None,
     fingerprint: str | None,
 ) -> AppendResult | None:
-    """What the APPEND statement's rows say: the result, an error, or None to try again."""
+    """What the append statement's rows say: the result, an error, or None to try again."""
     by = {r["outcome"]: r for r in rows}
     if "appended" in by:
         return _result(context_id, by["appended"], replayed=False)

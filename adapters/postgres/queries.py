@@ -81,7 +81,7 @@ ORDER BY created_at, id
 # embeddings travel apart, as vectors. When nothing was written, the 'state' and 'replay'
 # rows tell why (a policy or discourse scope other than the basis the batch was drafted
 # under is one reason: ports.version_log.DraftBasis). Autocommit makes it atomic.
-APPEND = """
+_APPEND_WRITES = """
 WITH idem AS (
     SELECT fingerprint, first_version, last_version, head_version, token_count
     FROM idempotency_keys
@@ -153,7 +153,9 @@ posted AS (
            t.df - cardinality(p.ords) + x.i
     FROM ctx, posting p JOIN counted t ON t.term = p.term,
          unnest(p.ords, p.tfs, p.dls) WITH ORDINALITY AS x(ord, tf, dl, i)
-),
+)"""
+
+_APPEND_USAGE = """
 -- Quotas (migration 008): while one is on, the tenant's usage grows in the same statement,
 -- and the row's CHECK fails the whole statement when the limits would be passed.
 usage AS (
@@ -165,7 +167,9 @@ usage AS (
         bytes = tenant_usage.bytes + EXCLUDED.bytes,
         max_entries = EXCLUDED.max_entries,
         max_bytes = EXCLUDED.max_bytes
-),
+)"""
+
+_APPEND_RECORD = """
 record AS (
     INSERT INTO idempotency_keys (tenant_id, context_id, key, fingerprint, first_version,
                                   last_version, head_version, token_count, created_at)
@@ -173,6 +177,9 @@ record AS (
            ctx.head_version, %(tokens)s, %(now)s
     FROM ctx WHERE %(key)s::text IS NOT NULL
 )
+"""
+
+_APPEND_OUTCOME = """
 SELECT 'appended' AS outcome, base + 1 AS first_version, head_version AS last_version,
        head_version, %(tokens)s::bigint AS token_count, NULL::text AS fingerprint,
        NULL::json AS policy, NULL::text[] AS scope, NULL::boolean AS basis_ok
@@ -188,6 +195,18 @@ SELECT 'state', NULL, NULL, head_version, NULL, NULL, policy, scope,
 FROM contexts
 WHERE tenant_id = %(tenant)s AND id = %(id)s AND deleted_at IS NULL
 """
+
+
+def append_statement(*, quota: bool, key: bool) -> str:
+    """The APPEND statement for a store with quotas on or off and a batch with an
+    idempotency key or without: the usage and the key's record are written only where
+    they apply, and a statement without them is short enough (under 4096 characters,
+    squeezed) for psycopg to keep its placeholders parsed, which cost 125 us per append."""
+    ctes = [_APPEND_WRITES]
+    ctes += [_APPEND_USAGE] if quota else []
+    ctes += [_APPEND_RECORD] if key else []
+    return ",\n".join(c.strip("\n") for c in ctes) + "\n" + _APPEND_OUTCOME.strip("\n") + "\n"
+
 
 # A history through version `upto` as segments of stored contexts (domain.lineage.segments
 # restated): `c` selects the context's id, lineage_ids, lineage_ends and upto. A fork's
@@ -355,8 +374,8 @@ WITH {CONTEXT_UPTO},
 {SEGMENTS}
 SELECT x.* FROM segs s CROSS JOIN LATERAL (
     SELECT {_V_ENTRY} FROM context_versions v
-    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src AND v.version = ANY(%(versions)s)
-      AND v.version > s.lo AND v.version <= s.hi
+    WHERE v.tenant_id = %(tenant)s AND v.context_id = s.src
+      AND v.version = ANY(%(versions)s::integer[]) AND v.version > s.lo AND v.version <= s.hi
     OFFSET 0) x
 ORDER BY x.version
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -209,6 +209,13 @@ def tool_calls_json(draft: EntryDraft) -> str | None:
         return None
     calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in draft.tool_calls]
     return to_json(calls)
+
+
+def int_array(values: Iterable[int]) -> str:
+    """Integers as one `integer[]` literal, for a parameter cast `::integer[]`: psycopg
+    dumps a list element by element in Python (0.27 ms of client CPU for the 242 versions
+    a query window reads at 100k entries), the literal in 0.13."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
 
 
 def vector_param(vector: Sequence[float]) -> VectorParam:

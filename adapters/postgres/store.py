@@ -27,6 +27,7 @@ from adapters.postgres.retention import PostgresRetention
 from adapters.postgres.rows import (
     context_from_row,
     entry_from_row,
+    int_array,
     policy_from_json,
     policy_json,
     to_json,
@@ -103,6 +104,12 @@ _WINDOW_THEN = squeezed(queries.WINDOW_THEN)
 
 
 _RANK_BM25 = squeezed(bm25.RANK_BM25)
+# By (quotas on, idempotency key given); the common one, neither, is kept parsed.
+_APPENDS = {
+    (quota_on, keyed): squeezed(queries.append_statement(quota=quota_on, key=keyed))
+    for quota_on in (False, True)
+    for keyed in (False, True)
+}
 # Contexts whose active length the store remembers (to pick a ranking's scan before the
 # window's statement says it); past that, it starts afresh.
 _ACTIVE_SEEN = 10_000
@@ -282,7 +289,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         fingerprint: str | None,
     ) -> AppendResult | None:
         try:
-            rows = self._all(queries.APPEND, params)
+            rows = self._all(_APPENDS[self._quota.enabled, key is not None], params)
         except psycopg.errors.UniqueViolation as err:
             if err.diag.constraint_name != "idempotency_keys_pkey":
                 raise
@@ -346,7 +353,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         wanted = sorted({v for v in versions if 1 <= v <= 2**31 - 1})
         rows = self._tuples(
             queries.READ_VERSIONS,
-            {"tenant": tenant_id, "id": context_id, "versions": wanted, "at": None},
+            {"tenant": tenant_id, "id": context_id, "versions": int_array(wanted), "at": None},
         ) if wanted else []
         if not rows:
             # Rows come only from a live context: only an empty answer needs the check.
@@ -673,7 +680,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         """Where the entries of one read find their vectors, when looked at."""
 
         def fetch(keys: Sequence[VectorKey]) -> dict[VectorKey, Any]:
-            srcs, versions = [k[0] for k in keys], [k[1] for k in keys]
+            srcs, versions = [k[0] for k in keys], int_array(k[1] for k in keys)
             rows = self._tuples(
                 queries.READ_EMBEDDINGS,
                 {"tenant": tenant_id, "srcs": srcs, "versions": versions},

@@ -180,3 +180,27 @@ def test_the_head_window_statement_stays_parsed_by_psycopg() -> None:
     )
     # A `--` inside a literal: the line is kept whole rather than risk cutting it.
     assert store.squeezed("  SELECT 'a -- b' -- why") == "SELECT 'a -- b' -- why"
+
+
+def test_the_common_append_statement_stays_parsed_by_psycopg() -> None:
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from adapters.postgres import queries, store
+
+    # Neither quotas nor a key (the default deployment, most requests): kept parsed.
+    assert len(store._APPENDS[False, False]) <= MAX_CACHED_STATEMENT_LENGTH
+    full = queries.append_statement(quota=True, key=True)
+    for (quota_on, keyed), sql in store._APPENDS.items():
+        assert ("INSERT INTO tenant_usage" in sql) is quota_on
+        assert ("INSERT INTO idempotency_keys" in sql) is keyed
+        # Each variant is the full statement less the parts that do not apply.
+        kept = [w for w in store.squeezed(full).split() if w in sql.split()]
+        assert set(sql.split()) <= set(kept)
+
+
+def test_an_int_array_literal_holds_the_integers_in_order() -> None:
+    from adapters.postgres.rows import int_array
+
+    assert int_array([]) == "{}"
+    assert int_array([3, 1, 2**31 - 1]) == "{3,1,2147483647}"
+    assert int_array(iter([True, 7])) == "{1,7}"
