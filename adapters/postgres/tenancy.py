@@ -28,7 +28,7 @@ _SET = "SELECT set_config(%s, %s, true)"
 def name(conn: psycopg.Connection[Any], setting: str, value: str) -> None:
     """Set `setting` = `value` for the rest of the transaction (explicit, or the implicit
     one a pipeline's statements before its Sync share)."""
-    conn.execute(_SET, (setting, value), prepare=False)
+    conn.execute(_SET, (setting, value))
 
 
 def statement(
