@@ -33,10 +33,13 @@ DIMENSION_PLACEHOLDER = "${dimension}"
 LOCK_KEY = 0x6B617461_6D696772  # "katamigr"
 _FILE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # sqlglot has no grammar for these and falls back to a raw Command; statements of these
-# shapes are accepted (row-level security: 007_row_level_security.sql).
+# shapes are accepted (row-level security: 007_row_level_security.sql; a column's storage:
+# 014_vectors_in_row.sql).
 _COMMANDS_ALLOWED = (
     re.compile(r"CREATE EXTENSION\b", re.I),
     re.compile(r"ALTER TABLE \w+ (ENABLE|FORCE) ROW LEVEL SECURITY$", re.I),
+    re.compile(r"ALTER TABLE \w+ ALTER COLUMN \w+ SET STORAGE (PLAIN|MAIN|EXTERNAL|EXTENDED)$",
+               re.I),
     re.compile(r"CREATE POLICY \w+ ON \w+ (FOR (ALL|SELECT|INSERT|UPDATE|DELETE) )?USING \(", re.I),
 )
 _STATEMENTS = (

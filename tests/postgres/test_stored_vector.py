@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -156,3 +157,33 @@ def test_the_postgres_path_imports_neither_pgvector_nor_numpy(postgres_app_url: 
                           text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_a_vector_is_stored_in_its_row(postgres_store: PostgresStore, postgres_url: str) -> None:
+    # A ranking's exact scan reads every vector of a context: out of line (pgvector's
+    # EXTERNAL), each was fetched through the TOAST index (migration 014).
+    tenant, cid = f"t-{uuid.uuid4()}", str(uuid.uuid4())
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    postgres_store.create_context(
+        Context(id=cid, tenant_id=tenant, name="v", created_at=now, updated_at=now)
+    )
+    vector = tuple(float(i % 11) / 11 for i in range(DEFAULT_DIMENSION))
+    postgres_store.append(
+        tenant, cid, [EntryDraft(role=Role.USER, content="v", token_count=1, embedding=vector)],
+        now=now,
+    )  # fmt: skip
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        storage = conn.execute(
+            "SELECT attstorage FROM pg_attribute"
+            " WHERE attrelid = 'context_versions'::regclass AND attname = 'embedding'"
+        ).fetchone()
+        assert storage == ("m",)
+        if conn.info.server_version >= 170000:  # pg_column_toast_chunk_id is PostgreSQL 17's
+            [(chunk,)] = conn.execute(
+                "SELECT pg_column_toast_chunk_id(embedding) FROM context_versions"
+                " WHERE tenant_id = %s AND context_id = %s",
+                (tenant, cid),
+            ).fetchall()
+            assert chunk is None
+    [entry] = postgres_store.read_versions(tenant, cid, [1])
+    assert entry.embedding == pytest.approx(vector, rel=1e-6)
