@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -76,6 +77,18 @@ def check_json_text(value: Any, *, what: str) -> None:
 def _positive(_inst: object, attr: attrs.Attribute[int], value: int) -> None:
     if value < 1:
         raise InvalidInput(f"{attr.name} must be at least 1, got {value}")
+
+
+def check_embedding(values: Iterable[float]) -> None:
+    """An embedding (stored or asked with) holds finite numbers only: NaN and the
+    infinities have no cosine, and PostgreSQL cannot store them. Both stores refuse one."""
+    if not all(map(math.isfinite, values)):
+        raise InvalidInput("an embedding holds a non-finite number")
+
+
+def _finite(_inst: object, _attr: object, value: tuple[float, ...] | None) -> None:
+    if value is not None:
+        check_embedding(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -169,7 +182,7 @@ class EntryDraft:
     token_count: int = attrs.field(validator=_positive)
     token_source: TokenSource = TokenSource.COUNTED
     pinned: bool = False
-    embedding: tuple[float, ...] | None = None
+    embedding: tuple[float, ...] | None = attrs.field(default=None, validator=_finite)
     kind: EntryKind = EntryKind.MESSAGE
     covers: VersionRange | None = None
     # Discourse (domain.discourse): the subjects in scope before it that the entry is

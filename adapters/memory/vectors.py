@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 from domain.lexical import best_first
+from domain.model import check_embedding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,9 +27,11 @@ if TYPE_CHECKING:
 
 
 def unit(vector: Sequence[float]) -> Matrix:
-    """The vector scaled to length 1 (a zero vector stays zero: it matches nothing)."""
+    """The vector scaled to length 1 (a zero vector stays zero: it matches nothing).
+    Raises InvalidInput for a non-finite number, as PostgreSQL does."""
     import numpy as np
 
+    check_embedding(vector)
     v = np.asarray(vector, dtype=np.float64)
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else v

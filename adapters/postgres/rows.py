@@ -4,7 +4,6 @@ column names. JSON columns are `json` (stored verbatim) and written as JSON text
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from domain.model import (
     TokenSource,
     ToolCall,
     VersionRange,
+    check_embedding,
     stored_entry,
 )
 
@@ -221,6 +221,5 @@ def int_array(values: Iterable[int]) -> str:
 def vector_param(vector: Sequence[float]) -> VectorParam:
     """An embedding as a query parameter; non-finite numbers cannot be stored."""
     values = [float(x) for x in vector]
-    if not all(math.isfinite(x) for x in values):
-        raise InvalidInput("an embedding holds a non-finite number")
+    check_embedding(values)
     return VectorParam(values)

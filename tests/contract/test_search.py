@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from domain.errors import ContextNotFound
+from domain.errors import ContextNotFound, InvalidInput
 from entrypoints.engine import Store
 from tests.conftest import FakeClock
 from tests.contract.support import draft, make_context, new_id, summary, vec
@@ -67,3 +67,23 @@ def test_search_covers_the_whole_history(
     store.record_compaction(tenant, ctx.id, summary(1, 2), expected_version=3, now=clock.now())
     for query, content in ((vec(1, 0, 0), "pinned"), (vec(0, 1, 0), "old"), (vec(0, 0, 1), "new")):
         assert store.search(tenant, query, k=1, context_id=ctx.id)[0].entry.content == content
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_embedding_is_refused_alike_and_nothing_is_written(
+    store: Store, tenant: str, clock: FakeClock, bad: float
+) -> None:
+    # NaN and the infinities have no cosine; PostgreSQL cannot store them, so neither
+    # store takes one (domain.model.check_embedding), stored or asked with.
+    ctx = make_context(store, tenant, clock)
+    store.append(tenant, ctx.id, [draft("kept", embedding=vec(1, 0))], now=clock.now())
+    with pytest.raises(InvalidInput, match="non-finite"):
+        store.append(tenant, ctx.id, [draft("a"), draft("b", embedding=vec(1, bad))],
+                     now=clock.now())  # fmt: skip
+    assert store.get_context(tenant, ctx.id).head_version == 1
+    with pytest.raises(InvalidInput, match="non-finite"):
+        store.search(tenant, vec(bad, 1), k=1)
+    with pytest.raises(InvalidInput, match="non-finite"):
+        store.rank_relevant(tenant, ctx.id, text=None, embedding=vec(1, bad), k=1)
+    [hit] = store.search(tenant, vec(1, 0), k=1)
+    assert hit.entry.content == "kept"
