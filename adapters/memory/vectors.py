@@ -27,11 +27,15 @@ if TYPE_CHECKING:
 
 
 def unit(vector: Sequence[float]) -> Matrix:
-    """The vector scaled to length 1 (a zero vector stays zero: it matches nothing).
+    """A query's vector scaled to length 1 (a zero vector stays zero: it matches nothing).
     Raises InvalidInput for a non-finite number, as PostgreSQL does."""
+    check_embedding(vector)
+    return _scaled(vector)
+
+
+def _scaled(vector: Sequence[float]) -> Matrix:
     import numpy as np
 
-    check_embedding(vector)
     v = np.asarray(vector, dtype=np.float64)
     norm = float(np.linalg.norm(v))
     return v / norm if norm > 0 else v
@@ -60,7 +64,7 @@ class VectorLog:
         """Append one entry's vector."""
         import numpy as np
 
-        row = unit(vector)
+        row = _scaled(vector)  # checked when its draft was made (domain.model.EntryDraft)
         if self._rows is None or self._ineligible is None:
             self._rows = np.zeros((16, row.shape[0]), dtype=np.float32)
             self._ineligible = np.zeros(16, dtype=np.int64)

@@ -15,10 +15,10 @@ import msgspec
 
 from adapters.postgres.rows import (
     content_json,
+    draft_vector_param,
     policy_from_json,
     to_json,
     tool_calls_json,
-    vector_param,
 )
 from domain import compaction, discourse, history, lexical
 from domain.errors import ContextNotFound, IdempotencyKeyReused, InvalidInput, VersionConflict
@@ -109,7 +109,9 @@ def params(drafts: Sequence[EntryDraft]) -> dict[str, Any]:
         "scope": scope,
         "rows": encoded,
         "postings": encoded_postings,
-        "embeddings": [None if d.embedding is None else vector_param(d.embedding) for d in drafts]
+        "embeddings": [
+            None if d.embedding is None else draft_vector_param(d.embedding) for d in drafts
+        ]
         if embedded
         else None,
     }

@@ -219,7 +219,11 @@ def int_array(values: Iterable[int]) -> str:
 
 
 def vector_param(vector: Sequence[float]) -> VectorParam:
-    """An embedding as a query parameter; non-finite numbers cannot be stored."""
-    values = [float(x) for x in vector]
-    check_embedding(values)
-    return VectorParam(values)
+    """A query's embedding as a parameter; non-finite numbers are refused."""
+    check_embedding(vector)
+    return draft_vector_param(vector)
+
+
+def draft_vector_param(vector: Sequence[float]) -> VectorParam:
+    """A draft's embedding as a parameter: checked when the draft was made (EntryDraft)."""
+    return VectorParam([float(x) for x in vector])
