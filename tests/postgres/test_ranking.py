@@ -20,6 +20,7 @@ from adapters.postgres.pool import PREPARE_AFTER, build_pool
 from adapters.postgres.store import PostgresStore
 from domain import lexical
 from domain.model import Context, EntryDraft, EntryKind, Role, VersionRange
+from domain.relevance import RankQuery
 from entrypoints.engine import Store
 from tests.postgres.conftest import Loader, explain
 from tests.postgres_fixtures import StoreFactory
@@ -162,6 +163,47 @@ def test_prepared_generic_plans_rank_as_the_unprepared_statements(
         names = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
     # The HNSW scan was prepared, so the loop above ran its cached plan.
     assert any("ORDER BY v.embedding <=> $" in text for (text,) in names), names
+
+
+def test_the_query_windows_statements_run_on_generic_plans_once_prepared(
+    postgres_stores: StoreFactory, indexed: PostgresStore, tenant: str
+) -> None:
+    # Left to choose, PostgreSQL may plan each execution anew with its values (1-2 ms of
+    # bind per query window at 100k): the ranking pipeline asks for the generic plans,
+    # which are the same plans (store._GENERIC_PLANS).
+    rng = random.Random(8)
+    cid = _context(indexed, tenant)
+    drafts = [
+        EntryDraft(
+            role=Role.USER,
+            content=f"{VOCAB[i % len(VOCAB)]} note {i}",
+            token_count=1,
+            embedding=_vector(rng),
+        )
+        for i in range(60)
+    ]
+    indexed.append(tenant, cid, drafts, now=NOW)
+    query = RankQuery(text="amber fjord", embedding=_vector(rng), k=10)
+    info = str(postgres_stores(DIM)[0].pool.conninfo)
+    with build_pool(info, max_size=1, prepare=True) as pool:
+        pool.wait(timeout=30)
+        store = PostgresStore(pool, exact_below=0)
+        for _ in range(PREPARE_AFTER + 3):
+            store.ranked_candidates(tenant, cid, tail_tokens=20, query=query)
+        with pool.connection() as conn:
+            plans = conn.execute(
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            ).fetchall()
+    ranking = {
+        "window": [p for p in plans if "AS fills" in p[0]],
+        "bm25": [p for p in plans if "lexical_postings" in p[0]],
+        "semantic": [p for p in plans if "ORDER BY v.embedding <=> $" in p[0]],
+    }
+    for name, prepared in ranking.items():
+        assert prepared, (name, [p[0][:80] for p in plans])
+        assert all(custom == 0 and generic >= 3 for _, generic, custom in prepared), (
+            name, [(g, c) for _, g, c in prepared]
+        )
 
 
 def test_the_semantic_ranking_walks_the_hnsw_index(indexed: PostgresStore, tenant: str) -> None:
