@@ -110,14 +110,15 @@ _APPENDS = {
     for quota_on in (False, True)
     for keyed in (False, True)
 }
-# The ranking pipeline's statements (window, BM25, semantic) run on their generic plans
-# where the pool prepares (pool.connection_kwargs; unprepared, the setting does nothing).
-# Left to choose, PostgreSQL sometimes kept re-planning them with each call's values, and
-# which it did changed with the table's statistics: at 100k, custom plans cost 2.5 ms of
-# bind per query window (BM25 1.16, window 0.84, semantic 0.54) against 0.5 generic, and
-# the server's time per window went 10.3 -> 8.9 ms. The generic plans are the custom
-# ones (EXPLAIN (GENERIC_PLAN) at 100k: the same index probes and scans, each under a
-# LIMIT); tests/postgres/test_ranking.py ranks under them as without.
+# The query window's statements (window, BM25, semantic; then read_versions) run on
+# their generic plans where the pool prepares (pool.connection_kwargs; unprepared, the
+# setting does nothing). Left to choose, PostgreSQL sometimes re-planned them with each
+# call's values, and which it did changed with the tables' statistics: at 100k, custom
+# plans cost 2.5 ms of bind per query window (BM25 1.16, window 0.84, semantic 0.54)
+# against 0.5 generic, read_versions 0.33 against 0.08, and the server's time per window
+# went 10.3 -> 8.9 ms. The generic plans are the custom ones (EXPLAIN (GENERIC_PLAN) at
+# 100k: the same index probes and scans, each under a LIMIT); tests/postgres/
+# test_ranking.py ranks under them as without.
 _GENERIC_PLANS = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
 # Contexts whose active length the store remembers (to pick a ranking's scan before the
 # window's statement says it); past that, it starts afresh.
@@ -363,6 +364,7 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
         rows = self._tuples(
             queries.READ_VERSIONS,
             {"tenant": tenant_id, "id": context_id, "versions": int_array(wanted), "at": None},
+            before=(_GENERIC_PLANS,),  # a query window's second read: as its first
         ) if wanted else []
         if not rows:
             # Rows come only from a live context: only an empty answer needs the check.
@@ -727,20 +729,29 @@ class PostgresStore(PostgresReceipts, PostgresRetention):
 
     @contextlib.contextmanager
     def _statement(
-        self, sql: str, params: Mapping[str, Any], *, tuples: bool = False
+        self,
+        sql: str,
+        params: Mapping[str, Any],
+        *,
+        tuples: bool = False,
+        before: Sequence[str] = (),
     ) -> Iterator[psycopg.Cursor[Any]]:
         # One statement in the transaction of its tenant (every statement names its
         # tenant as %(tenant)s), in one round trip; its rows are on the cursor yielded.
         with self._connection(tuples=tuples) as cur:
-            yield tenancy.statement(cur, tenancy.TENANT_SETTING, params["tenant"], sql, params)
+            yield tenancy.statement(
+                cur, tenancy.TENANT_SETTING, params["tenant"], sql, params, before=before
+            )
 
     def _all(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         with self._statement(sql, params) as cur:
             rows: list[dict[str, Any]] = cur.fetchall()
             return rows
 
-    def _tuples(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        with self._statement(sql, params, tuples=True) as cur:
+    def _tuples(
+        self, sql: str, params: Mapping[str, Any], *, before: Sequence[str] = ()
+    ) -> list[tuple[Any, ...]]:
+        with self._statement(sql, params, tuples=True, before=before) as cur:
             rows: list[tuple[Any, ...]] = cur.fetchall()
             return rows
 

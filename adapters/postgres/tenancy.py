@@ -14,7 +14,7 @@ pair costs one round trip, like the statement alone (+~40 us measured, bench/rls
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -32,13 +32,22 @@ def name(conn: psycopg.Connection[Any], setting: str, value: str) -> None:
 
 
 def statement(
-    cur: psycopg.Cursor[Any], setting: str, value: str, sql: str, params: Mapping[str, Any] | Any
+    cur: psycopg.Cursor[Any],
+    setting: str,
+    value: str,
+    sql: str,
+    params: Mapping[str, Any] | Any,
+    *,
+    before: Sequence[str] = (),
 ) -> psycopg.Cursor[Any]:
-    """Run `sql` on `cur` in one transaction with `setting` = `value`; its rows stay on cur."""
+    """Run `sql` on `cur` in one transaction with `setting` = `value` (and after the
+    parameterless statements `before`, in the same round trip); its rows stay on cur."""
     conn = cur.connection
     with conn.pipeline():
         # Its own cursor: results arrive on the cursor that asked, and cur must hold sql's.
         name(conn, setting, value)
+        for first in before:
+            conn.execute(first)
         cur.execute(sql, params)
     return cur
 

@@ -168,9 +168,9 @@ def test_prepared_generic_plans_rank_as_the_unprepared_statements(
 def test_the_query_windows_statements_run_on_generic_plans_once_prepared(
     postgres_stores: StoreFactory, indexed: PostgresStore, tenant: str
 ) -> None:
-    # Left to choose, PostgreSQL may plan each execution anew with its values (1-2 ms of
-    # bind per query window at 100k): the ranking pipeline asks for the generic plans,
-    # which are the same plans (store._GENERIC_PLANS).
+    # Left to choose, PostgreSQL may plan each execution anew with its values (2.5 ms of
+    # bind per query window at 100k): the query window's statements ask for the generic
+    # plans, which are the same plans (store._GENERIC_PLANS).
     rng = random.Random(8)
     cid = _context(indexed, tenant)
     drafts = [
@@ -190,6 +190,7 @@ def test_the_query_windows_statements_run_on_generic_plans_once_prepared(
         store = PostgresStore(pool, exact_below=0)
         for _ in range(PREPARE_AFTER + 3):
             store.ranked_candidates(tenant, cid, tail_tokens=20, query=query)
+            store.read_versions(tenant, cid, [3, 5, 8])
         with pool.connection() as conn:
             plans = conn.execute(
                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
@@ -198,6 +199,7 @@ def test_the_query_windows_statements_run_on_generic_plans_once_prepared(
         "window": [p for p in plans if "AS fills" in p[0]],
         "bm25": [p for p in plans if "lexical_postings" in p[0]],
         "semantic": [p for p in plans if "ORDER BY v.embedding <=> $" in p[0]],
+        "read_versions": [p for p in plans if "= ANY($" in p[0]],
     }
     for name, prepared in ranking.items():
         assert prepared, (name, [p[0][:80] for p in plans])
