@@ -20,11 +20,12 @@ from domain.model import (
     TokenSource,
     VersionRange,
 )
+from domain.records import Record
 from domain.tokens import FRAMING_TOKENS
 
 
-@attrs.frozen(kw_only=True)
-class CompactionView:
+@attrs.frozen(kw_only=True, repr=False)
+class CompactionView(Record):
     """The active history a plan is made from: eligible entries after the last summary."""
 
     head_version: int
@@ -34,8 +35,8 @@ class CompactionView:
     entries: tuple[Entry, ...]
 
 
-@attrs.frozen(kw_only=True)
-class CompactionPlan:
+@attrs.frozen(kw_only=True, repr=False)
+class CompactionPlan(Record):
     """The entries to summarize, what the summary will cover, and the token figures."""
 
     expected_version: int
@@ -50,16 +51,16 @@ class CompactionPlan:
     auto: bool = False
 
 
-@attrs.frozen(kw_only=True)
-class CompactionResult:
+@attrs.frozen(kw_only=True, repr=False)
+class CompactionResult(Record):
     """A compaction that happened: the summary's version and its figures."""
 
     append: AppendResult
     summary: EntryDraft
 
 
-@attrs.frozen(kw_only=True)
-class RevertResult:
+@attrs.frozen(kw_only=True, repr=False)
+class RevertResult(Record):
     """A revert that happened: its marker's version, the summary reverted, the one in
     force again (None: no summary), and the active tokens before and after."""
 

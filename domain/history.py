@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import attrs
 
 from domain.model import Entry, EntryDraft, EntryKind
+from domain.records import Record
 
 
 def is_eligible(entry: Entry | EntryDraft) -> bool:
@@ -34,8 +35,8 @@ def compacted_through(summary: Entry | EntryDraft | None) -> int:
     return summary.covers.last
 
 
-@attrs.frozen(kw_only=True)
-class StateAt:
+@attrs.frozen(kw_only=True, repr=False)
+class StateAt(Record):
     """A history's figures as of one version: what a fork at that version starts with."""
 
     head_version: int

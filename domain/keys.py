@@ -7,11 +7,13 @@ from datetime import datetime
 
 import attrs
 
+from domain.records import Record
+
 KEY_PREFIX = "kc_"
 
 
-@attrs.frozen(kw_only=True)
-class ApiKey:
+@attrs.frozen(kw_only=True, repr=False)
+class ApiKey(Record):
     """A tenant's API key as stored: its hash and a short prefix to recognise it."""
 
     id: str

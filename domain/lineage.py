@@ -19,9 +19,11 @@ from collections.abc import Sequence
 
 import attrs
 
+from domain.records import Record
 
-@attrs.frozen
-class Segment:
+
+@attrs.frozen(repr=False)
+class Segment(Record):
     """Versions (lo, hi] of a history, stored under context `source`."""
 
     source: str
@@ -29,8 +31,8 @@ class Segment:
     hi: int
 
 
-@attrs.frozen
-class Base:
+@attrs.frozen(repr=False)
+class Base(Record):
     """A context's shared prefix: ancestors' segments as (source, last), oldest first."""
 
     sources: tuple[str, ...] = ()

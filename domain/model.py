@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from domain.errors import InvalidInput
+from domain.records import Record
 
 JSONObject = Mapping[str, Any]
 
@@ -91,8 +92,8 @@ def _finite(_inst: object, _attr: object, value: tuple[float, ...] | None) -> No
         check_embedding(value)
 
 
-@attrs.frozen(kw_only=True)
-class ContentPart:
+@attrs.frozen(kw_only=True, repr=False)
+class ContentPart(Record):
     """One structured content part: `text`, or any other typed part kept as JSON."""
 
     type: str
@@ -103,8 +104,8 @@ class ContentPart:
 Content = str | tuple[ContentPart, ...]
 
 
-@attrs.frozen(kw_only=True)
-class ToolCall:
+@attrs.frozen(kw_only=True, repr=False)
+class ToolCall(Record):
     """A tool call made by an assistant entry; `arguments` is the JSON text."""
 
     id: str
@@ -112,8 +113,8 @@ class ToolCall:
     arguments: str = "{}"
 
 
-@attrs.frozen(kw_only=True)
-class VersionRange:
+@attrs.frozen(kw_only=True, repr=False)
+class VersionRange(Record):
     """An inclusive range of versions, first..last."""
 
     first: int
@@ -131,8 +132,8 @@ def _tool_calls(value: Iterable[ToolCall]) -> tuple[ToolCall, ...]:
     return tuple(value)
 
 
-@attrs.frozen(kw_only=True)
-class Message:
+@attrs.frozen(kw_only=True, repr=False)
+class Message(Record):
     """What a client sends to append: a message, before it gets a version."""
 
     role: Role = attrs.field(converter=Role)
@@ -169,8 +170,8 @@ class Message:
         check_json_text(self.metadata, what="metadata")
 
 
-@attrs.frozen(kw_only=True)
-class EntryDraft:
+@attrs.frozen(kw_only=True, repr=False)
+class EntryDraft(Record):
     """An entry ready to store: counted, not yet versioned."""
 
     role: Role
@@ -200,8 +201,8 @@ class EntryDraft:
 _INDEX_ONLY = frozenset({"context_terms", "scope"})
 
 
-@attrs.frozen(kw_only=True)
-class Entry:
+@attrs.frozen(kw_only=True, repr=False)
+class Entry(Record):
     """A stored, immutable version of a context."""
 
     version: int
@@ -367,8 +368,8 @@ def _names(value: object) -> tuple[str, ...]:
         raise InvalidInput("clear_exclude must be a list of tool names") from None
 
 
-@attrs.frozen(kw_only=True)
-class Policy:
+@attrs.frozen(kw_only=True, repr=False)
+class Policy(Record):
     """A context's window and compaction policy."""
 
     budget: int = attrs.field(default=8000, validator=_check_policy)
@@ -418,8 +419,8 @@ class Policy:
         return max(1, min(512, self.budget // 4))
 
 
-@attrs.frozen(kw_only=True)
-class Context:
+@attrs.frozen(kw_only=True, repr=False)
+class Context(Record):
     """A versioned conversation history owned by one tenant."""
 
     id: str
@@ -455,8 +456,8 @@ def _policy_field_names(_inst: object, _attr: object, value: JSONObject) -> None
     check_json_text(value, what="policy")
 
 
-@attrs.frozen(kw_only=True)
-class ContextChanges:
+@attrs.frozen(kw_only=True, repr=False)
+class ContextChanges(Record):
     """A partial update of a context: None leaves a field as it is.
 
     `policy` replaces the whole policy; `policy_fields` changes only the policy fields it
@@ -487,8 +488,8 @@ class ContextChanges:
         )
 
 
-@attrs.frozen(kw_only=True)
-class AppendResult:
+@attrs.frozen(kw_only=True, repr=False)
+class AppendResult(Record):
     """What an append wrote: versions first..last, and the new head."""
 
     context_id: str
@@ -502,16 +503,16 @@ class AppendResult:
 T = TypeVar("T")
 
 
-@attrs.frozen(kw_only=True)
-class Page(Generic[T]):
+@attrs.frozen(kw_only=True, repr=False)
+class Page(Record, Generic[T]):
     """One page of a listing, with the cursor of the next page (None at the end)."""
 
     items: tuple[T, ...]
     next_cursor: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class SearchHit:
+@attrs.frozen(kw_only=True, repr=False)
+class SearchHit(Record):
     """An entry found by similarity, with its cosine similarity."""
 
     context_id: str
@@ -519,8 +520,8 @@ class SearchHit:
     score: float
 
 
-@attrs.frozen(kw_only=True)
-class PurgeResult:
+@attrs.frozen(kw_only=True, repr=False)
+class PurgeResult(Record):
     """What a purge removed for good: entries and embeddings (of the context, and of
     purged ancestors it alone still shared), and how many of its entries stay because
     forks share them (the context itself is gone either way)."""
@@ -555,8 +556,8 @@ class ErasureReason(enum.StrEnum):
     RETENTION = "retention"
 
 
-@attrs.frozen(kw_only=True)
-class Erasure:
+@attrs.frozen(kw_only=True, repr=False)
+class Erasure(Record):
     """The audit record of a purge: which context, when, why and how much went. It keeps
     no content (no name, metadata or text), so it outlives what it records."""
 

@@ -15,11 +15,12 @@ import attrs
 
 from domain.errors import QuotaExceeded
 from domain.model import EntryDraft, EntryKind
+from domain.records import Record
 from domain.tokens import message_text
 
 
-@attrs.frozen(kw_only=True)
-class Quota:
+@attrs.frozen(kw_only=True, repr=False)
+class Quota(Record):
     """A tenant's limits: stored messages and their text bytes (0: no limit)."""
 
     max_entries: int = attrs.field(default=0, validator=attrs.validators.ge(0))
@@ -34,8 +35,8 @@ class Quota:
 NO_QUOTA = Quota()
 
 
-@attrs.frozen(kw_only=True)
-class Usage:
+@attrs.frozen(kw_only=True, repr=False)
+class Usage(Record):
     """What a tenant stores, or what one batch adds, as quotas count it."""
 
     entries: int = 0

@@ -15,12 +15,13 @@ from datetime import datetime
 import attrs
 
 from domain.model import Entry, Policy, TokenSource, VersionRange
+from domain.records import Record
 from domain.tool_clearing import stubbed
 from domain.window import Reason, Window, WindowEntry
 
 
-@attrs.frozen(kw_only=True)
-class SentEntry:
+@attrs.frozen(kw_only=True, repr=False)
+class SentEntry(Record):
     """One entry a window held: its version, why it was there (the reason's text as it
     was written, so a later window transform's reasons are kept too), its score, and the
     tokens it was sent with."""
@@ -34,8 +35,8 @@ class SentEntry:
     stub_source: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class WindowAsked:
+@attrs.frozen(kw_only=True, repr=False)
+class WindowAsked(Record):
     """What a window was asked with: budget and reserve as used, digests of the query
     (never its text), the relevance knobs of a query window, and the policy it ran on."""
 
@@ -48,8 +49,8 @@ class WindowAsked:
     policy: Policy
 
 
-@attrs.frozen(kw_only=True)
-class Receipt:
+@attrs.frozen(kw_only=True, repr=False)
+class Receipt(Record):
     """A recorded window of one context: enough to give back exactly what was sent."""
 
     id: str
@@ -73,8 +74,8 @@ class Receipt:
         return tuple(e.version for e in self.entries)
 
 
-@attrs.frozen(kw_only=True)
-class RecordedWindow:
+@attrs.frozen(kw_only=True, repr=False)
+class RecordedWindow(Record):
     """A receipt and the window it gives back, entries read from the version log."""
 
     receipt: Receipt

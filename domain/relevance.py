@@ -12,6 +12,7 @@ import attrs
 from domain.cache_window import boundaries, stable_start
 from domain.lexical import best_first, searchable, terms
 from domain.model import Entry, Role, check_relevance_knobs
+from domain.records import Record
 from domain.tool_groups import EntryPool, group_with_neighbours, in_tool_group, orphans
 from domain.window import (
     Reason,
@@ -98,8 +99,8 @@ def ranked(
     )
 
 
-@attrs.frozen(kw_only=True)
-class Relevance:
+@attrs.frozen(kw_only=True, repr=False)
+class Relevance(Record):
     """The semantic and lexical rankings of a context's active entries for one query.
 
     Both hold only eligible active entries (messages after the newest summary's range,
@@ -110,8 +111,8 @@ class Relevance:
     lexical: tuple[Ranked, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
-class RankBasis:
+@attrs.frozen(kw_only=True, repr=False)
+class RankBasis(Record):
     """What a caller already read of the history a ranking is over: its last version
     (the head, or `at`) and how far its compaction state reached then. A store that would
     otherwise read them first may rank on them instead."""
@@ -120,8 +121,8 @@ class RankBasis:
     compacted_through: int
 
 
-@attrs.frozen(kw_only=True)
-class RankQuery:
+@attrs.frozen(kw_only=True, repr=False)
+class RankQuery(Record):
     """What a window asks the rankings: the query's searchable terms (`lexical_query`)
     and its vector, each None when not given, and how deep each ranking goes."""
 

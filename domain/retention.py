@@ -12,6 +12,7 @@ import attrs
 
 from domain.errors import InvalidInput
 from domain.model import MAX_RETENTION_DAYS, Policy
+from domain.records import Record
 
 DEFAULT_DAYS = 30
 
@@ -22,8 +23,8 @@ def check_days(days: int | None, *, what: str) -> None:
         raise InvalidInput(f"{what} must be within 0..{MAX_RETENTION_DAYS} days, got {days}")
 
 
-@attrs.frozen(kw_only=True)
-class RetentionDays:
+@attrs.frozen(kw_only=True, repr=False)
+class RetentionDays(Record):
     """A deployment's defaults: days a soft-deleted context stays restorable before it
     may be purged, and days a receipt is kept."""
 

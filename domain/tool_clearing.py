@@ -12,6 +12,7 @@ from collections.abc import Collection
 import attrs
 
 from domain.model import Entry, Policy, Role, TokenSource
+from domain.records import Record
 from domain.tokens import FRAMING_TOKENS, NAME_TOKENS
 from domain.tool_groups import EntryPool
 
@@ -23,8 +24,8 @@ CLEARED_TEXT = "[tool result cleared from this window; the full result is kept i
 CLEAR_REACH = 4
 
 
-@attrs.frozen(kw_only=True)
-class ToolClearing:
+@attrs.frozen(kw_only=True, repr=False)
+class ToolClearing(Record):
     """The clearing rule of a policy, with the stub's text tokens under its encoding."""
 
     keep: int

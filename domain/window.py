@@ -11,6 +11,7 @@ import attrs
 from domain.cache_window import boundaries, stable_start, suffix_start
 from domain.errors import BudgetTooSmall, InvalidInput
 from domain.model import Entry, EntryKind, Policy, Role, TokenSource, VersionRange
+from domain.records import Record
 from domain.tool_groups import EntryPool, closure, in_tool_group
 
 
@@ -23,16 +24,16 @@ class Reason(enum.StrEnum):
     RECENT = "recent"
 
 
-@attrs.frozen(kw_only=True)
-class ScoredEntry:
+@attrs.frozen(kw_only=True, repr=False)
+class ScoredEntry(Record):
     """An older entry found relevant to the query, with its fused score."""
 
     entry: Entry
     score: float
 
 
-@attrs.frozen(kw_only=True)
-class WindowCandidates:
+@attrs.frozen(kw_only=True, repr=False)
+class WindowCandidates(Record):
     """What an adapter hands the window rule: bounded, whatever the history's length.
 
     `tail` is the newest eligible entries (not pins, not summaries, after the summary's
@@ -54,8 +55,8 @@ class WindowCandidates:
     policy: Policy | None = None
 
 
-@attrs.frozen(kw_only=True)
-class WindowEntry:
+@attrs.frozen(kw_only=True, repr=False)
+class WindowEntry(Record):
     """One entry of a window, with the reason it is there (and its score if relevant)."""
 
     entry: Entry
@@ -158,8 +159,8 @@ def _window_entries(value: Iterable[WindowEntry]) -> WindowEntries:
     return WindowEntries.of(value)
 
 
-@attrs.frozen(kw_only=True)
-class Window:
+@attrs.frozen(kw_only=True, repr=False)
+class Window(Record):
     """The chosen window: entries in order, the tokens they use, and what was left out."""
 
     entries: WindowEntries = attrs.field(converter=_window_entries)

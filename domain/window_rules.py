@@ -7,6 +7,7 @@ import attrs
 
 from domain.cache_window import CACHE_REACH, block_tokens, shared_prefix
 from domain.model import Policy
+from domain.records import Record
 from domain.relevance import select_query_window
 from domain.tool_clearing import CLEAR_REACH, CLEARED_TEXT, ToolClearing, cleared_tail, clearing_of
 from domain.tool_groups import EntryPool
@@ -19,8 +20,8 @@ from domain.window import (
 )
 
 
-@attrs.frozen(kw_only=True)
-class WindowRules:
+@attrs.frozen(kw_only=True, repr=False)
+class WindowRules(Record):
     """The policy's rules beyond the budget: clearing, and the cache block's share."""
 
     clearing: ToolClearing | None = None

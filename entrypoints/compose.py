@@ -18,6 +18,7 @@ import attrs
 from adapters.system import SystemClock, UuidIds
 from adapters.tokens import OfflineTokenCounter
 from domain.quota import NO_QUOTA, Quota
+from domain.records import Record
 from entrypoints.deferred import Deferred, Later
 from entrypoints.embedding import embedder_from_env
 from entrypoints.engine import Engine
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
 
-@attrs.frozen(kw_only=True)
-class Adapters:
+@attrs.frozen(kw_only=True, repr=False)
+class Adapters(Record):
     """A deployment's storage: the context store, the API key store, and the lifespans
     that open and close what they hold (a pool)."""
 
@@ -110,8 +111,8 @@ def postgres_adapters(
     )
 
 
-@attrs.frozen(kw_only=True)
-class _Postgres:
+@attrs.frozen(kw_only=True, repr=False)
+class _Postgres(Record):
     pool: Any
     store: ContextStore
     keys: ApiKeyStore

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import attrs
 
 from domain.quota import Quota
+from domain.records import Record
 from domain.retention import DEFAULT_DAYS, RetentionDays
 
 MIB = 1024 * 1024
@@ -53,8 +54,8 @@ def _flag(env: Mapping[str, str], name: str) -> bool | None:
     raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
 
 
-@attrs.frozen(kw_only=True)
-class Settings:
+@attrs.frozen(kw_only=True, repr=False)
+class Settings(Record):
     """Limits and connections of one deployment (defaults suit local use)."""
 
     max_body_bytes: int = MIB

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from adapters.summaries import ExtractiveSummarizer
+from domain.records import Record
 from ports.summarizer import Summarizer
 from ports.tokens import TokenCounter
 
@@ -38,8 +39,8 @@ class SummarizerConfigError(ValueError):
     """The summarizer settings are incomplete or malformed."""
 
 
-@attrs.frozen(kw_only=True)
-class Summarizers:
+@attrs.frozen(kw_only=True, repr=False)
+class Summarizers(Record):
     """The summarizer of compaction asked for, and that of compaction inside an append."""
 
     on_request: Summarizer

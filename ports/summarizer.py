@@ -8,10 +8,11 @@ from typing import Protocol
 import attrs
 
 from domain.model import Entry
+from domain.records import Record
 
 
-@attrs.frozen(kw_only=True)
-class Summary:
+@attrs.frozen(kw_only=True, repr=False)
+class Summary(Record):
     """A summary's text, the summarizer that wrote it (`extractive`, `openai:MODEL`...),
     and, when a fallback wrote it, why the configured summarizer did not."""
 

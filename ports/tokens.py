@@ -7,9 +7,11 @@ from typing import Protocol
 
 import attrs
 
+from domain.records import Record
 
-@attrs.frozen(kw_only=True)
-class TokenCount:
+
+@attrs.frozen(kw_only=True, repr=False)
+class TokenCount(Record):
     """A count, and whether it is exact for the encoding or an estimate."""
 
     tokens: int

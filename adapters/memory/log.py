@@ -19,6 +19,7 @@ from domain import discourse, history, lineage
 from domain.lexical import best_first
 from domain.lineage import Base, Segment
 from domain.model import AppendResult, Context, Entry, EntryKind
+from domain.records import Record
 from domain.relevance import TOOL_REACH, Ranked, ranked
 from domain.tokens import message_text
 from domain.tool_groups import in_tool_group
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
     from adapters.memory.vectors import Matrix
 
 
-@attrs.define(kw_only=True, eq=False)
-class ContextLog:
+@attrs.define(kw_only=True, eq=False, repr=False)
+class ContextLog(Record):
     """A context record and its own versions (after `base.start`).
 
     `eligible_versions` lists its eligible entries (messages that are not pins) in version
@@ -152,8 +153,8 @@ def _count_through(versions: Sequence[int], version: int) -> int:
     return bisect.bisect_right(versions, version)
 
 
-@attrs.frozen
-class History:
+@attrs.frozen(repr=False)
+class History(Record):
     """A lineage read as one history through `upto`: (log, segment) pairs, oldest first."""
 
     parts: tuple[tuple[ContextLog, Segment], ...]

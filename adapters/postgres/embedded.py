@@ -14,13 +14,15 @@ from typing import Any
 
 import attrs
 
+from domain.records import Record
+
 
 class EmbeddedUnavailable(RuntimeError):
     """The embedded server package is missing or the server would not start."""
 
 
-@attrs.define
-class EmbeddedPostgres:
+@attrs.define(repr=False)
+class EmbeddedPostgres(Record):
     """A running embedded server; `url` connects to its default database."""
 
     data_dir: Path

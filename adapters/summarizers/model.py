@@ -17,6 +17,7 @@ import httpx
 
 from adapters.summarizers import prompt
 from domain.model import Entry
+from domain.records import Record
 from ports.summarizer import Summary
 from ports.tokens import TokenCounter
 
@@ -33,8 +34,8 @@ class SummaryFailed(Exception):
     over the cap."""
 
 
-@attrs.frozen(kw_only=True)
-class Answer:
+@attrs.frozen(kw_only=True, repr=False)
+class Answer(Record):
     """A model's text, and whether it stopped at max_tokens (its last line is cut)."""
 
     text: str

@@ -27,6 +27,7 @@ from domain.model import (
     SearchHit,
 )
 from domain.receipts import Receipt, RecordedWindow
+from domain.records import Record
 from domain.window import Window
 from entrypoints.client import wire
 
@@ -34,8 +35,8 @@ T = TypeVar("T")
 V1 = "/api/v1"
 
 
-@attrs.frozen(kw_only=True)
-class Call(Generic[T]):
+@attrs.frozen(kw_only=True, repr=False)
+class Call(Record, Generic[T]):
     """One request and the decoder of its answer.
 
     `decode` takes the JSON body and the tenant (contexts carry it; the API leaves it

@@ -10,13 +10,14 @@ import attrs
 from domain import discourse
 from domain.errors import DimensionMismatch, InvalidInput
 from domain.model import EntryDraft, Message, TokenSource
+from domain.records import Record
 from domain.tokens import framing_tokens, message_text
 from ports.embedder import Embedder
 from ports.tokens import TokenCounter
 
 
-@attrs.frozen(kw_only=True)
-class Drafter:
+@attrs.frozen(kw_only=True, repr=False)
+class Drafter(Record):
     """Counts and embeds messages for the deployment's dimension."""
 
     tokens: TokenCounter

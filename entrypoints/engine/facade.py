@@ -22,6 +22,7 @@ from domain.model import (
     SearchHit,
 )
 from domain.receipts import Receipt, RecordedWindow
+from domain.records import Record
 from domain.retention import RetentionDays
 from domain.window import Window
 from entrypoints.engine import (
@@ -45,8 +46,8 @@ from ports.summarizer import Summarizer
 from ports.tokens import TokenCounter
 
 
-@attrs.define(kw_only=True)
-class Engine:
+@attrs.define(kw_only=True, repr=False)
+class Engine(Record):
     """Kata Context's use cases. Sync by design: see the README's design notes."""
 
     store: Store

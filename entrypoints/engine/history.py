@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from domain.model import Entry, Page
+from domain.records import Record
 from entrypoints.engine.limits import MAX_PAGE, check_page
 from ports.version_log import VersionLog
 
@@ -37,8 +38,8 @@ def state_at(
         after = page.items[-1].version
 
 
-@attrs.frozen(kw_only=True)
-class VersionState:
+@attrs.frozen(kw_only=True, repr=False)
+class VersionState(Record):
     """The state at a version: the entry that version added, and a page of entries 1..N."""
 
     version: int

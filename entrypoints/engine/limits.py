@@ -6,6 +6,7 @@ import attrs
 
 from domain.errors import InvalidInput, WindowTooLarge
 from domain.model import storable_text
+from domain.records import Record
 
 MAX_BATCH = 1000
 MAX_PAGE = 1000
@@ -41,8 +42,8 @@ def query_text(query: str | None) -> str | None:
     return query
 
 
-@attrs.frozen(kw_only=True)
-class WindowLimits:
+@attrs.frozen(kw_only=True, repr=False)
+class WindowLimits(Record):
     """What one window may materialise: the tokens it may take (its budget minus its
     reserve, checked before anything is read, which bounds the entries read since each
     takes a token at least) and the entries it may hold (checked once it is chosen,

@@ -15,6 +15,7 @@ from datetime import datetime
 import attrs
 
 from domain.model import AppendResult, Context, EntryDraft, Policy
+from domain.records import Record
 from domain.window import WindowCandidates
 from domain.window_rules import tail_reach
 from ports.contexts import Contexts
@@ -29,8 +30,8 @@ APPEND_TRIES = 3  # drafted under the guess, the basis the store reported, a fre
 Drafting = Callable[[DraftBasis], tuple[Sequence[EntryDraft], tuple[str, ...]]]
 
 
-@attrs.define
-class PolicyGuess:
+@attrs.define(repr=False)
+class PolicyGuess(Record):
     """Policies and scopes last seen, per (tenant, context)."""
 
     _policies: dict[tuple[str, str], Policy] = attrs.field(factory=dict)

@@ -18,6 +18,7 @@ from domain.receipts import (
     receipt_of,
     window_of,
 )
+from domain.records import Record
 from domain.window import Window
 from entrypoints.engine.limits import check_page
 from ports.clock import Clock, IdGenerator
@@ -25,8 +26,8 @@ from ports.receipts import Receipts
 from ports.version_log import VersionLog
 
 
-@attrs.frozen(kw_only=True)
-class Recorder:
+@attrs.frozen(kw_only=True, repr=False)
+class Recorder(Record):
     """Records windows as receipts: one insert after the window is chosen."""
 
     receipts: Receipts

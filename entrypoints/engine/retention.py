@@ -13,21 +13,22 @@ import attrs
 
 from domain.errors import ContextNotFound
 from domain.model import Context, ErasureReason
+from domain.records import Record
 from domain.retention import RetentionDays
 from entrypoints.engine.store import Store
 from ports.contexts import Contexts
 
 
-@attrs.frozen(kw_only=True)
-class RetentionStep:
+@attrs.frozen(kw_only=True, repr=False)
+class RetentionStep(Record):
     """One kind of thing retention deletes, and how: run(store, now, days) -> count."""
 
     kind: str
     run: Callable[[Store, datetime, RetentionDays], int]
 
 
-@attrs.frozen(kw_only=True)
-class RetentionReport:
+@attrs.frozen(kw_only=True, repr=False)
+class RetentionReport(Record):
     """What one run deleted, per kind, as of `now`."""
 
     now: datetime

@@ -13,6 +13,7 @@ from litestar import Request
 
 from domain.errors import Unauthorized
 from domain.keys import hash_key
+from domain.records import Record
 from entrypoints.engine import Engine
 from entrypoints.settings import Settings
 from ports.keys import ApiKeyStore
@@ -71,8 +72,8 @@ class TenantCache:
             self._tenants[key_hash] = (tenant, self._now() + self._ttl)
 
 
-@attrs.frozen
-class Caller:
+@attrs.frozen(repr=False)
+class Caller(Record):
     """An authenticated request: its tenant, and the engine and limits that serve it.
 
     One dependency rather than three: Litestar resolves several dependencies of a handler

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from domain import errors
+from domain.records import Record
 
 log = logging.getLogger("kata_context.http")
 
@@ -21,8 +22,8 @@ DEFAULT_RETRY_AFTER = 2
 CLIENT_GONE = "client disconnected prematurely"
 
 
-@attrs.frozen(kw_only=True)
-class ProblemType:
+@attrs.frozen(kw_only=True, repr=False)
+class ProblemType(Record):
     """One kind of problem: its stable type URI, status and title."""
 
     slug: str

@@ -23,6 +23,7 @@ from domain.model import (
     Policy,
 )
 from domain.receipts import Receipt, RecordedWindow
+from domain.records import Record
 from domain.window import Window
 from entrypoints.engine import Engine
 
@@ -89,8 +90,8 @@ class AsyncKata(Protocol):
     ) -> Context: ...
 
 
-@attrs.frozen
-class InProcessKata:
+@attrs.frozen(repr=False)
+class InProcessKata(Record):
     """An Engine bound to one tenant, answering with the HTTP client's signatures."""
 
     engine: Engine
@@ -189,8 +190,8 @@ class InProcessKata:
         return self.engine.search(self.tenant_id, embedding, k=k, context_id=context_id)
 
 
-@attrs.frozen
-class Threaded:
+@attrs.frozen(repr=False)
+class Threaded(Record):
     """A sync Kata as an AsyncKata: each call runs in a worker thread."""
 
     kata: Kata
