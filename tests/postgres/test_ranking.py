@@ -3,6 +3,7 @@ scores as domain/lexical.py defines it, and both keep to their indexes."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from collections.abc import Iterator
@@ -124,15 +125,40 @@ def test_fewer_vectors_than_k_come_back_whole(
     assert sorted(r.version for r in got) == [2, 4, 6, 8]
 
 
-@pytest.fixture
-def prepared(postgres_stores: StoreFactory) -> Iterator[PostgresStore]:
-    """The indexed store as `serve` runs the embedded server (statements prepared after a
-    few runs), every prepared statement planned generic, as PostgreSQL may choose."""
+def _notes(
+    rng: random.Random, count: int, towards: tuple[float, ...] | None = None
+) -> list[EntryDraft]:
+    """`count` short notes on VOCAB's words, each with a vector (every 7th near `towards`)."""
+    return [
+        EntryDraft(
+            role=Role.USER,
+            content=f"{VOCAB[i % len(VOCAB)]} note {i}",
+            token_count=1,
+            embedding=_vector(rng, towards if i % 7 == 0 else None),
+        )
+        for i in range(count)
+    ]
+
+
+@contextlib.contextmanager
+def _prepared_store(
+    postgres_stores: StoreFactory, options: str | None = None
+) -> Iterator[PostgresStore]:
+    """An indexed store over one connection that prepares as `serve` runs the embedded
+    server (statements prepared after a few runs), opened with `options`."""
     info = str(postgres_stores(DIM)[0].pool.conninfo)
-    url = make_conninfo(info, options="-c plan_cache_mode=force_generic_plan")
+    url = make_conninfo(info, options=options) if options else info
     with build_pool(url, max_size=1, prepare=True) as pool:
         pool.wait(timeout=30)
         yield PostgresStore(pool, exact_below=0)
+
+
+@pytest.fixture
+def prepared(postgres_stores: StoreFactory) -> Iterator[PostgresStore]:
+    """The indexed store as `serve` runs the embedded server, every prepared statement
+    planned generic, as PostgreSQL may choose."""
+    with _prepared_store(postgres_stores, "-c plan_cache_mode=force_generic_plan") as store:
+        yield store
 
 
 def test_prepared_generic_plans_rank_as_the_unprepared_statements(
@@ -143,16 +169,7 @@ def test_prepared_generic_plans_rank_as_the_unprepared_statements(
     rng = random.Random(7)
     probe = _vector(rng)
     cid = _context(indexed, tenant)
-    drafts = [
-        EntryDraft(
-            role=Role.USER,
-            content=f"{VOCAB[i % len(VOCAB)]} note {i}",
-            token_count=1,
-            embedding=_vector(rng, probe if i % 7 == 0 else None),
-        )
-        for i in range(300)
-    ]
-    indexed.append(tenant, cid, drafts, now=NOW)
+    indexed.append(tenant, cid, _notes(rng, 300, towards=probe), now=NOW)
     want = exact.rank_relevant(tenant, cid, text="amber fjord", embedding=probe, k=30)
     plain = indexed.rank_relevant(tenant, cid, text="amber fjord", embedding=probe, k=30)
     for _ in range(PREPARE_AFTER + 3):
@@ -173,25 +190,13 @@ def test_the_query_windows_statements_run_on_generic_plans_once_prepared(
     # plans, which are the same plans (store._GENERIC_PLANS).
     rng = random.Random(8)
     cid = _context(indexed, tenant)
-    drafts = [
-        EntryDraft(
-            role=Role.USER,
-            content=f"{VOCAB[i % len(VOCAB)]} note {i}",
-            token_count=1,
-            embedding=_vector(rng),
-        )
-        for i in range(60)
-    ]
-    indexed.append(tenant, cid, drafts, now=NOW)
+    indexed.append(tenant, cid, _notes(rng, 60), now=NOW)
     query = RankQuery(text="amber fjord", embedding=_vector(rng), k=10)
-    info = str(postgres_stores(DIM)[0].pool.conninfo)
-    with build_pool(info, max_size=1, prepare=True) as pool:
-        pool.wait(timeout=30)
-        store = PostgresStore(pool, exact_below=0)
+    with _prepared_store(postgres_stores) as store:
         for _ in range(PREPARE_AFTER + 3):
             store.ranked_candidates(tenant, cid, tail_tokens=20, query=query)
             store.read_versions(tenant, cid, [3, 5, 8])
-        with pool.connection() as conn:
+        with store.pool.connection() as conn:
             plans = conn.execute(
                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
             ).fetchall()
