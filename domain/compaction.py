@@ -24,7 +24,7 @@ from domain.records import Record
 from domain.tokens import FRAMING_TOKENS
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CompactionView(Record):
     """The active history a plan is made from: eligible entries after the last summary."""
 
@@ -35,7 +35,7 @@ class CompactionView(Record):
     entries: tuple[Entry, ...]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CompactionPlan(Record):
     """The entries to summarize, what the summary will cover, and the token figures."""
 
@@ -51,7 +51,7 @@ class CompactionPlan(Record):
     auto: bool = False
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CompactionResult(Record):
     """A compaction that happened: the summary's version and its figures."""
 
@@ -59,7 +59,7 @@ class CompactionResult(Record):
     summary: EntryDraft
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RevertResult(Record):
     """A revert that happened: its marker's version, the summary reverted, the one in
     force again (None: no summary), and the active tokens before and after."""

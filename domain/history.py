@@ -35,7 +35,7 @@ def compacted_through(summary: Entry | EntryDraft | None) -> int:
     return summary.covers.last
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class StateAt(Record):
     """A history's figures as of one version: what a fork at that version starts with."""
 

@@ -12,7 +12,7 @@ from domain.records import Record
 KEY_PREFIX = "kc_"
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ApiKey(Record):
     """A tenant's API key as stored: its hash and a short prefix to recognise it."""
 

@@ -22,7 +22,7 @@ import attrs
 from domain.records import Record
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Segment(Record):
     """Versions (lo, hi] of a history, stored under context `source`."""
 
@@ -31,7 +31,7 @@ class Segment(Record):
     hi: int
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Base(Record):
     """A context's shared prefix: ancestors' segments as (source, last), oldest first."""
 

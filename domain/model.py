@@ -92,7 +92,7 @@ def _finite(_inst: object, _attr: object, value: tuple[float, ...] | None) -> No
         check_embedding(value)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ContentPart(Record):
     """One structured content part: `text`, or any other typed part kept as JSON."""
 
@@ -104,7 +104,7 @@ class ContentPart(Record):
 Content = str | tuple[ContentPart, ...]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ToolCall(Record):
     """A tool call made by an assistant entry; `arguments` is the JSON text."""
 
@@ -113,7 +113,7 @@ class ToolCall(Record):
     arguments: str = "{}"
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class VersionRange(Record):
     """An inclusive range of versions, first..last."""
 
@@ -132,7 +132,7 @@ def _tool_calls(value: Iterable[ToolCall]) -> tuple[ToolCall, ...]:
     return tuple(value)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Message(Record):
     """What a client sends to append: a message, before it gets a version."""
 
@@ -170,7 +170,7 @@ class Message(Record):
         check_json_text(self.metadata, what="metadata")
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class EntryDraft(Record):
     """An entry ready to store: counted, not yet versioned."""
 
@@ -201,7 +201,7 @@ class EntryDraft(Record):
 _INDEX_ONLY = frozenset({"context_terms", "scope"})
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Entry(Record):
     """A stored, immutable version of a context."""
 
@@ -368,7 +368,7 @@ def _names(value: object) -> tuple[str, ...]:
         raise InvalidInput("clear_exclude must be a list of tool names") from None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Policy(Record):
     """A context's window and compaction policy."""
 
@@ -419,7 +419,7 @@ class Policy(Record):
         return max(1, min(512, self.budget // 4))
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Context(Record):
     """A versioned conversation history owned by one tenant."""
 
@@ -456,7 +456,7 @@ def _policy_field_names(_inst: object, _attr: object, value: JSONObject) -> None
     check_json_text(value, what="policy")
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ContextChanges(Record):
     """A partial update of a context: None leaves a field as it is.
 
@@ -488,7 +488,7 @@ class ContextChanges(Record):
         )
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AppendResult(Record):
     """What an append wrote: versions first..last, and the new head."""
 
@@ -503,7 +503,7 @@ class AppendResult(Record):
 T = TypeVar("T")
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Page(Record, Generic[T]):
     """One page of a listing, with the cursor of the next page (None at the end)."""
 
@@ -511,7 +511,7 @@ class Page(Record, Generic[T]):
     next_cursor: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SearchHit(Record):
     """An entry found by similarity, with its cosine similarity."""
 
@@ -520,7 +520,7 @@ class SearchHit(Record):
     score: float
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PurgeResult(Record):
     """What a purge removed for good: entries and embeddings (of the context, and of
     purged ancestors it alone still shared), and how many of its entries stay because
@@ -556,7 +556,7 @@ class ErasureReason(enum.StrEnum):
     RETENTION = "retention"
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Erasure(Record):
     """The audit record of a purge: which context, when, why and how much went. It keeps
     no content (no name, metadata or text), so it outlives what it records."""

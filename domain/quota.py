@@ -19,7 +19,7 @@ from domain.records import Record
 from domain.tokens import message_text
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Quota(Record):
     """A tenant's limits: stored messages and their text bytes (0: no limit)."""
 
@@ -35,7 +35,7 @@ class Quota(Record):
 NO_QUOTA = Quota()
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Usage(Record):
     """What a tenant stores, or what one batch adds, as quotas count it."""
 

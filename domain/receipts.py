@@ -20,7 +20,7 @@ from domain.tool_clearing import stubbed
 from domain.window import Reason, Window, WindowEntry
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SentEntry(Record):
     """One entry a window held: its version, why it was there (the reason's text as it
     was written, so a later window transform's reasons are kept too), its score, and the
@@ -35,7 +35,7 @@ class SentEntry(Record):
     stub_source: str | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WindowAsked(Record):
     """What a window was asked with: budget and reserve as used, digests of the query
     (never its text), the relevance knobs of a query window, and the policy it ran on."""
@@ -49,7 +49,7 @@ class WindowAsked(Record):
     policy: Policy
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Receipt(Record):
     """A recorded window of one context: enough to give back exactly what was sent."""
 
@@ -74,7 +74,7 @@ class Receipt(Record):
         return tuple(e.version for e in self.entries)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RecordedWindow(Record):
     """A receipt and the window it gives back, entries read from the version log."""
 

@@ -1,17 +1,28 @@
-"""What the project's attrs classes share: one `__repr__`, written once.
+"""What the project's attrs classes share: one `__repr__`, `__eq__` and `__hash__`, written once.
 
 attrs writes each class's methods as Python source and compiles it when the class is made,
-on every import. The `__repr__`s were a third of that text: 51 M instructions of the
-Vercel entry's cold start (1445 -> 1394 M, bench/cold_import.py counts them), for a
-method only debugging reads. Every attrs class here is declared `repr=False` and derives
-from Record, whose `__repr__` reads the class's fields and prints what attrs' own would:
-`Name(field=value, ...)`, the fields declared with `repr=False` left out, a field's own
-repr callable honoured. Unlike attrs' it has no guard against a record that holds
-itself: none here does. tests/unit/test_records.py holds every class to it.
+on every import. The `__repr__`s were a third of that text, the `__eq__`s and `__hash__`s
+of the frozen classes half of the rest: 51 M and then 37 M instructions of the Vercel
+entry's cold start (1445 -> 1394 -> 1355 M, bench/cold_import.py counts them), for methods
+that read the class's fields the same way whatever the class. Every attrs class here
+derives from Record and is declared `repr=False`, every frozen one `eq=False` as well
+(attrs then leaves equality to Record):
+
+- `__repr__` prints what attrs' own would: `Name(field=value, ...)`, the fields declared
+  with `repr=False` left out, a field's own repr callable honoured. Unlike attrs' it has
+  no guard against a record that holds itself: none here does.
+- `__eq__` and `__hash__` are attrs' for a frozen class: equal when of the same class with
+  equal fields (those declared `eq=False` left out), the hash of those fields.
+
+A mutable class (`attrs.define`) keeps attrs' equality, which makes it unhashable, or
+declares identity (adapters.memory.log.ContextLog). tests/unit/test_records.py holds every
+class to these rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 
@@ -28,3 +39,31 @@ class Record:
             if f.repr is not False
         )
         return f"{type(self).__qualname__.rsplit('>.', 1)[-1]}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        values = _compared(type(self))
+        return values(self) == values(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), _compared(type(self))(self)))
+
+
+_COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The function giving the tuple of an instance's compared fields, made once a class."""
+    values = _COMPARED.get(cls)
+    if values is None:
+        names = [f.name for f in getattr(cls, "__attrs_attrs__", ()) if f.eq]
+        if len(names) > 1:
+            values = attrgetter(*names)
+        elif names:
+            one = attrgetter(names[0])
+            values = lambda record: (one(record),)  # noqa: E731
+        else:
+            values = lambda record: ()  # noqa: E731
+        _COMPARED[cls] = values
+    return values

@@ -99,7 +99,7 @@ def ranked(
     )
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Relevance(Record):
     """The semantic and lexical rankings of a context's active entries for one query.
 
@@ -111,7 +111,7 @@ class Relevance(Record):
     lexical: tuple[Ranked, ...] = ()
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RankBasis(Record):
     """What a caller already read of the history a ranking is over: its last version
     (the head, or `at`) and how far its compaction state reached then. A store that would
@@ -121,7 +121,7 @@ class RankBasis(Record):
     compacted_through: int
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RankQuery(Record):
     """What a window asks the rankings: the query's searchable terms (`lexical_query`)
     and its vector, each None when not given, and how deep each ranking goes."""

@@ -23,7 +23,7 @@ def check_days(days: int | None, *, what: str) -> None:
         raise InvalidInput(f"{what} must be within 0..{MAX_RETENTION_DAYS} days, got {days}")
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RetentionDays(Record):
     """A deployment's defaults: days a soft-deleted context stays restorable before it
     may be purged, and days a receipt is kept."""

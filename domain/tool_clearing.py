@@ -24,7 +24,7 @@ CLEARED_TEXT = "[tool result cleared from this window; the full result is kept i
 CLEAR_REACH = 4
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ToolClearing(Record):
     """The clearing rule of a policy, with the stub's text tokens under its encoding."""
 

@@ -24,7 +24,7 @@ class Reason(enum.StrEnum):
     RECENT = "recent"
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ScoredEntry(Record):
     """An older entry found relevant to the query, with its fused score."""
 
@@ -32,7 +32,7 @@ class ScoredEntry(Record):
     score: float
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WindowCandidates(Record):
     """What an adapter hands the window rule: bounded, whatever the history's length.
 
@@ -55,7 +55,7 @@ class WindowCandidates(Record):
     policy: Policy | None = None
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WindowEntry(Record):
     """One entry of a window, with the reason it is there (and its score if relevant)."""
 
@@ -159,7 +159,7 @@ def _window_entries(value: Iterable[WindowEntry]) -> WindowEntries:
     return WindowEntries.of(value)
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Window(Record):
     """The chosen window: entries in order, the tokens they use, and what was left out."""
 

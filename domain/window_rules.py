@@ -20,7 +20,7 @@ from domain.window import (
 )
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WindowRules(Record):
     """The policy's rules beyond the budget: clearing, and the cache block's share."""
 

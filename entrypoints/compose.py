@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Adapters(Record):
     """A deployment's storage: the context store, the API key store, and the lifespans
     that open and close what they hold (a pool)."""
@@ -111,7 +111,7 @@ def postgres_adapters(
     )
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _Postgres(Record):
     pool: Any
     store: ContextStore

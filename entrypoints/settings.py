@@ -54,7 +54,7 @@ def _flag(env: Mapping[str, str], name: str) -> bool | None:
     raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Settings(Record):
     """Limits and connections of one deployment (defaults suit local use)."""
 

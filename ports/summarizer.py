@@ -11,7 +11,7 @@ from domain.model import Entry
 from domain.records import Record
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Summary(Record):
     """A summary's text, the summarizer that wrote it (`extractive`, `openai:MODEL`...),
     and, when a fallback wrote it, why the configured summarizer did not."""

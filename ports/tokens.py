@@ -10,7 +10,7 @@ import attrs
 from domain.records import Record
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TokenCount(Record):
     """A count, and whether it is exact for the encoding or an estimate."""
 

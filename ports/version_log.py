@@ -12,7 +12,7 @@ from domain.model import AppendResult, Entry, EntryDraft, Page, Policy
 from domain.records import Record
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class DraftBasis(Record):
     """What a batch was drafted under: the policy whose encoding counted its tokens, and
     the discourse scope at the head its entries are indexed with."""

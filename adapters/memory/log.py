@@ -39,6 +39,11 @@ class ContextLog(Record):
     version start + i.
     """
 
+    # A log is itself, not its contents: compared and hashed by identity (Record's value
+    # equality would compare whole histories).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
     context: Context
     base: Base = attrs.Factory(Base)
     # The logs of base.sources, in the same order.
@@ -153,7 +158,7 @@ def _count_through(versions: Sequence[int], version: int) -> int:
     return bisect.bisect_right(versions, version)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class History(Record):
     """A lineage read as one history through `upto`: (log, segment) pairs, oldest first."""
 

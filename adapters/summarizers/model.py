@@ -34,7 +34,7 @@ class SummaryFailed(Exception):
     over the cap."""
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Answer(Record):
     """A model's text, and whether it stopped at max_tokens (its last line is cut)."""
 

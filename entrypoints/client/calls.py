@@ -35,7 +35,7 @@ T = TypeVar("T")
 V1 = "/api/v1"
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Call(Record, Generic[T]):
     """One request and the decoder of its answer.
 

@@ -16,7 +16,7 @@ from ports.embedder import Embedder
 from ports.tokens import TokenCounter
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Drafter(Record):
     """Counts and embeds messages for the deployment's dimension."""
 

@@ -38,7 +38,7 @@ def state_at(
         after = page.items[-1].version
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class VersionState(Record):
     """The state at a version: the entry that version added, and a page of entries 1..N."""
 

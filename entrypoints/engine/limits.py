@@ -42,7 +42,7 @@ def query_text(query: str | None) -> str | None:
     return query
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class WindowLimits(Record):
     """What one window may materialise: the tokens it may take (its budget minus its
     reserve, checked before anything is read, which bounds the entries read since each

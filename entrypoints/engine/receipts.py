@@ -26,7 +26,7 @@ from ports.receipts import Receipts
 from ports.version_log import VersionLog
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Recorder(Record):
     """Records windows as receipts: one insert after the window is chosen."""
 

@@ -19,7 +19,7 @@ from entrypoints.engine.store import Store
 from ports.contexts import Contexts
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RetentionStep(Record):
     """One kind of thing retention deletes, and how: run(store, now, days) -> count."""
 
@@ -27,7 +27,7 @@ class RetentionStep(Record):
     run: Callable[[Store, datetime, RetentionDays], int]
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RetentionReport(Record):
     """What one run deleted, per kind, as of `now`."""
 

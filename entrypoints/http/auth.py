@@ -72,7 +72,7 @@ class TenantCache:
             self._tenants[key_hash] = (tenant, self._now() + self._ttl)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Caller(Record):
     """An authenticated request: its tenant, and the engine and limits that serve it.
 

@@ -22,7 +22,7 @@ DEFAULT_RETRY_AFTER = 2
 CLIENT_GONE = "client disconnected prematurely"
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ProblemType(Record):
     """One kind of problem: its stable type URI, status and title."""
 

@@ -90,7 +90,7 @@ class AsyncKata(Protocol):
     ) -> Context: ...
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class InProcessKata(Record):
     """An Engine bound to one tenant, answering with the HTTP client's signatures."""
 
@@ -190,7 +190,7 @@ class InProcessKata(Record):
         return self.engine.search(self.tenant_id, embedding, k=k, context_id=context_id)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Threaded(Record):
     """A sync Kata as an AsyncKata: each call runs in a worker thread."""
 
