@@ -40,6 +40,8 @@ DEFERRED = (
     "onnxruntime", "adapters.postgres.store", "adapters.embedders.local",
     # PyYAML and pdb stay stand-ins until used (entrypoints.deferred.defer_unused_imports).
     "yaml.reader", "bdb",
+    # Imported where first used (domain.versioning, entrypoints.logs, .summarizing).
+    "json",
 )  # fmt: skip
 
 

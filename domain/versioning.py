@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +54,11 @@ def batch_fingerprint(drafts: Sequence[Message | EntryDraft]) -> str:
     The engine digests what the client sent (messages), so a retry stays a retry even if
     the server would now count or embed it differently.
     """
+    # Imported here: only an idempotent append needs json, and a cold start (the Vercel
+    # entry) would pay ~5 M instructions for it otherwise; psycopg imports it anyway once
+    # the pool opens.
+    import json
+
     canonical = json.dumps([_plain(d) for d in drafts], sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 

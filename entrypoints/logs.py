@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import time
 from typing import Any
@@ -36,6 +35,9 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)
+        # Imported at the first line logged, not by a cold start that may log none.
+        import json
+
         return json.dumps(line, default=str, ensure_ascii=False)
 
 

@@ -16,7 +16,6 @@ is 0. docs/configuration.md says why.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,7 @@ class SummarizerConfigError(ValueError):
     """The summarizer settings are incomplete or malformed."""
 
 
-@attrs.frozen(kw_only=True, repr=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Summarizers(Record):
     """The summarizer of compaction asked for, and that of compaction inside an append."""
 
@@ -102,6 +101,8 @@ def _extra_body(env: Mapping[str, str]) -> dict[str, Any]:
     raw = env.get("KATA_SUMMARIZER_EXTRA_BODY", "").strip()
     if not raw:
         return {}
+    import json  # here: only this setting needs it, and a cold start would pay for it
+
     try:
         extra = json.loads(raw)
     except ValueError:
