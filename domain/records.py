@@ -41,13 +41,15 @@ class Record:
         return f"{type(self).__qualname__.rsplit('>.', 1)[-1]}({shown})"
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        cls = self.__class__
+        if other.__class__ is not cls:
             return NotImplemented
-        values = _compared(type(self))
+        values = _COMPARED.get(cls) or _compared(cls)
         return values(self) == values(other)
 
     def __hash__(self) -> int:
-        return hash((type(self), _compared(type(self))(self)))
+        cls = self.__class__
+        return hash((cls, (_COMPARED.get(cls) or _compared(cls))(self)))
 
 
 _COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
