@@ -37,6 +37,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import psycopg
 
@@ -156,15 +157,18 @@ def _settle(url: str) -> None:
     # twenty seconds later and 30 ms once analyzed (a slow day on this machine), and
     # the first is the load's aftermath, not the window's steady cost.
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE context_versions")
-        conn.execute("VACUUM ANALYZE lexical_postings")
+        _vacuum_tables(conn)
 
 
 def _vacuum(store: PostgresStore) -> None:
     with store.pool.connection() as conn:
         conn.autocommit = True
-        conn.execute("VACUUM ANALYZE context_versions")
-        conn.execute("VACUUM ANALYZE lexical_postings")
+        _vacuum_tables(conn)
+
+
+def _vacuum_tables(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("VACUUM ANALYZE context_versions")
+    conn.execute("VACUUM ANALYZE lexical_postings")
 
 
 def scale(adapter: str, engine: Engine, load: functools.partial[str],

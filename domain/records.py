@@ -45,27 +45,20 @@ class Record:
         if other.__class__ is not cls:
             return NotImplemented
         values = _COMPARED.get(cls) or _compared(cls)
-        return values(self) == values(other)
+        return bool(values(self) == values(other))
 
     def __hash__(self) -> int:
         cls = self.__class__
         return hash((cls, (_COMPARED.get(cls) or _compared(cls))(self)))
 
 
-_COMPARED: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+# Each class's compared fields, read by one getter: their tuple, or the one field's value.
+_COMPARED: dict[type, Callable[[Any], Any]] = {}
 
 
-def _compared(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-    """The function giving the tuple of an instance's compared fields, made once a class."""
-    values = _COMPARED.get(cls)
-    if values is None:
-        names = [f.name for f in getattr(cls, "__attrs_attrs__", ()) if f.eq]
-        if len(names) > 1:
-            values = attrgetter(*names)
-        elif names:
-            one = attrgetter(names[0])
-            values = lambda record: (one(record),)  # noqa: E731
-        else:
-            values = lambda record: ()  # noqa: E731
-        _COMPARED[cls] = values
+def _compared(cls: type) -> Callable[[Any], Any]:
+    """The getter of `cls`'s compared fields, made on the class's first comparison."""
+    names = [f.name for f in getattr(cls, "__attrs_attrs__", ()) if f.eq]
+    values: Callable[[Any], Any] = attrgetter(*names) if names else lambda record: ()
+    _COMPARED[cls] = values
     return values

@@ -56,7 +56,7 @@ _RECORD_EQUALITY = (Record.__eq__, Record.__hash__)
 
 
 def _is_frozen(cls: type) -> bool:
-    return cls.__setattr__ is not object.__setattr__ and attrs.has(cls)
+    return cls.__setattr__ is not object.__setattr__
 
 
 @attrs.frozen(kw_only=True)
